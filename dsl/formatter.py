@@ -1,0 +1,398 @@
+"""Canonical layout of policy files. Formatting twice changes nothing, and never the tree:
+the formatted text parses to a tree equal to the original's (spans aside)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from fractions import Fraction
+from typing import Any
+
+from dsl import nodes as n
+from dsl.parser import parse
+from dsl.types import show_number
+
+INDENT = "  "
+WIDTH = 100
+
+# Binding strength, weakest first; a child weaker than its context gets parentheses.
+_LEVEL = {"if": 0, "eller": 1, "og": 2, "ikke": 3, "cmp": 4, "add": 5, "mul": 6, "neg": 7, "atom": 8}
+
+
+def format_source(source: str, path: str = "<tekst>") -> str:
+    module = parse(source, path)
+    comments = _comments(source)
+    out: list[str] = []
+    pending = list(comments)
+    for decl in module.decls:
+        before = [c for line, c in pending if line < decl.span.end_line]
+        pending = [(line, c) for line, c in pending if line >= decl.span.end_line]
+        if out:
+            out.append("")
+        out += before
+        if before and decl_gap(source, decl):
+            out.append("")
+        out.append(_decl(decl))
+    if pending:
+        if out:
+            out.append("")
+        out += [c for _, c in pending]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def decl_gap(source: str, decl: Any) -> bool:
+    """Keep a blank line between a comment block and the declaration if the author had one."""
+    lines = source.splitlines()
+    index = decl.span.line - 2
+    return 0 <= index < len(lines) and lines[index].strip() == ""
+
+
+_COMMENT = re.compile(r'^((?:[^"#]|"[^"\n]*")*)(#.*)$')
+
+
+def _comments(source: str) -> list[tuple[int, str]]:
+    found = []
+    for number, line in enumerate(source.splitlines(), start=1):
+        m = _COMMENT.match(line)
+        if m:
+            found.append((number, m.group(2).rstrip()))
+    return found
+
+
+# ---------------------------------------------------------------- declarations
+
+
+def _decl(d: Any) -> str:
+    return str(globals()["_d_" + type(d).__name__](d))
+
+
+def _q(text: str) -> str:
+    return f'"{text}"'
+
+
+def _meta(meta: n.Meta, indent: str = INDENT, title: bool = True) -> list[str]:
+    lines = []
+    if title and meta.title:
+        lines.append(f"{indent}titel {_q(meta.title)}")
+    lines += [indent + _citation(c) for c in meta.citations]
+    lines += [f"{indent}fortolkning {_q(note)}" for note in meta.notes]
+    return lines
+
+
+def _citation(c: n.Citation) -> str:
+    return f"kilde {_q(c.source)}" + (f" citat {_q(c.quote)}" if c.quote else "")
+
+
+def _d_Policy(p: n.Policy) -> str:
+    lines = [f"politik {p.name} {{"]
+    if p.title:
+        lines.append(f"{INDENT}titel {_q(p.title)}")
+    if p.municipality:
+        lines.append(f"{INDENT}kommune {_q(p.municipality)}")
+    if p.parties:
+        lines.append(f"{INDENT}parter " + ", ".join(_q(x) for x in p.parties))
+    if p.version:
+        lines.append(f"{INDENT}version {_q(p.version)}")
+    if p.valid_from:
+        lines.append(f"{INDENT}gyldig fra {p.valid_from} til {p.valid_to}")
+    if p.supersedes:
+        lines.append(f"{INDENT}afløser {_q(p.supersedes)}")
+    if p.amends:
+        lines.append(f"{INDENT}ændrer {_q(p.amends)}")
+    if p.document:
+        lines.append(f"{INDENT}dokument {_q(p.document)}")
+    if p.month_rule:
+        lines.append(f"{INDENT}månedsregel {p.month_rule}")
+    lines += [f"{INDENT}fortolkning {_q(note)}" for note in p.notes]
+    return "\n".join(lines + ["}"])
+
+
+def _member(m: str) -> str:
+    return m if re.fullmatch(r"(?!\d)\w+", m) and not _is_keyword(m) else _q(m)
+
+
+def _is_keyword(word: str) -> bool:
+    return word in KEYWORDS
+
+
+def _d_EnumDecl(e: n.EnumDecl) -> str:
+    bare = all(_member(m) == m for m in e.members)  # quote all members or none, for an even look
+    members = [m if bare else _q(m) for m in e.members]
+    one = f"valg {e.name} {{ " + ", ".join(members) + " }"
+    if len(one) <= WIDTH:
+        return one
+    return f"valg {e.name} {{\n" + ",\n".join(INDENT + m for m in members) + "\n}"
+
+
+def _type(ref: n.TypeRef) -> str:
+    if isinstance(ref, n.TOptional):
+        return _type(ref.inner) + "?"
+    if isinstance(ref, n.TList):
+        return "liste af " + _type(ref.elem)
+    if isinstance(ref, n.TInt):
+        text = "heltal"
+        if ref.low is not None:
+            text += f" fra {ref.low}" + (f" til {ref.high}" if ref.high is not None else "")
+        return text
+    return ref.name
+
+
+def _d_RecordDecl(r: n.RecordDecl) -> str:
+    lines = [f"post {r.name} {{"]
+    for f in r.fields:
+        line = f"{INDENT}{f.name}: {_type(f.type)}"
+        if f.default is not None:
+            line += " = " + _expr(f.default, 0)
+        lines.append(line)
+        lines += [f"{INDENT * 2}fortolkning {_q(note)}" for note in f.notes]
+    return "\n".join(lines + ["}"])
+
+
+def _d_FactDecl(f: n.FactDecl) -> str:
+    lines = [f"fakta {f.name}: {_type(f.type)}"]
+    lines += [f"{INDENT}fortolkning {_q(note)}" for note in f.notes]
+    return "\n".join(lines)
+
+
+def _d_ParamDecl(p: n.ParamDecl) -> str:
+    lines = [f"parameter {p.name}: {_type(p.type)} {{"] + _meta(p.meta)
+    for v in p.values:
+        line = f"{INDENT}fra {v.start}: {_expr(v.value, 0)}"
+        if v.citation:
+            line += " " + _citation(v.citation)
+        lines.append(line)
+        lines += [f"{INDENT * 2}fortolkning {_q(note)}" for note in v.notes]
+    return "\n".join(lines + ["}"])
+
+
+def _d_Definition(d: n.Definition) -> str:
+    head = f"definition {d.name}"
+    if d.params:
+        head += "(" + ", ".join(f"{p.name}: {_type(p.type)}" for p in d.params) + ")"
+    if d.type is not None:
+        head += f": {_type(d.type)}"
+    return "\n".join([_assign(head, d.body)] + _meta(d.meta))
+
+
+def _assign(head: str, body: Any) -> str:
+    text = _expr(body, 0, INDENT)
+    if "\n" in text or len(head) + 3 + len(text) > WIDTH:
+        return f"{head} =\n{INDENT}{text}"
+    return f"{head} = {text}"
+
+
+def _d_Decision(d: n.Decision) -> str:
+    head = f"beslutning {d.name}" + (f": {_type(d.type)}" if d.type is not None else "")
+    if d.body is not None:
+        return "\n".join([_assign(head, d.body)] + _meta(d.meta))
+    return "\n".join([head] + _meta(d.meta))
+
+
+def _d_Rule(r: n.Rule) -> str:
+    head = f"regel {r.target}.{r.label}" + (f" undtagelse til {r.exception_to}" if r.exception_to else "")
+    lines = [head] + _meta(r.meta)
+    if r.condition is not None:
+        lines.append(f"{INDENT}hvis {_expr(r.condition, 0, INDENT * 2)}")
+    lines.append(f"{INDENT}så {_expr(r.consequence, 0, INDENT * 2)}")
+    return "\n".join(lines)
+
+
+def _d_SlotException(x: n.SlotException) -> str:
+    head = f"undtagelse {x.label} til hjul {x.wheel}"
+    if x.period is not None:
+        head += f" periode {_q(x.period)}"
+    head += f" plads {x.slot}"
+    lines = [head] + _meta(x.meta)
+    lines.append(f"{INDENT}hvis {_expr(x.condition, 0, INDENT * 2)}")
+    lines.append(f"{INDENT}så {_slot_value(x.value)}")
+    return "\n".join(lines)
+
+
+def _cell(c: n.Cell) -> str:
+    if isinstance(c, n.CellAny):
+        return "-"
+    if isinstance(c, n.CellCompare):
+        return f"{_op(c.op)} {_expr(c.value, _LEVEL['add'])}"
+    if isinstance(c, n.CellRange):
+        return f"{_expr(c.low, _LEVEL['add'])} {'..' if c.closed else '..<'} {_expr(c.high, _LEVEL['add'])}"
+    return " | ".join(_expr(v, _LEVEL["add"]) for v in c.values)
+
+
+def _d_Table(tb: n.Table) -> str:
+    keyword = "skema" if tb.schedule else "tabel"
+    head = f"{keyword} {tb.name}" + (f" {_q(tb.meta.title)}" if tb.meta.title else "") + " {"
+    lines = [head] + _meta(tb.meta, title=False)
+    if tb.schedule:
+        lines.append(f"{INDENT}efter {_expr(tb.inputs[0], 0)}")
+    else:
+        lines.append(f"{INDENT}hit {tb.hit}")
+        lines.append(f"{INDENT}input " + ", ".join(_expr(e, 0) for e in tb.inputs))
+    for row in tb.rows:
+        lines.append(f"{INDENT}række " + ", ".join(_cell(c) for c in row.cells) + f" => {_expr(row.output, 0)}")
+        lines += [f"{INDENT * 2}fortolkning {_q(note)}" for note in row.notes]
+    return "\n".join(lines + ["}"])
+
+
+def _letting(x: n.LettingChoice) -> str:
+    if isinstance(x, n.LettingIf):
+        return f"hvis {_expr(x.cond, 0)} så {_letting(x.then)} ellers {_letting(x.else_)}"
+    return x.member + (f" med {_expr(x.payload, _LEVEL['add'])}" if x.payload is not None else "")
+
+
+def _chain(c: n.Chain) -> str:
+    return " -> ".join(_letting(x) for x in c.lettings)
+
+
+def _slot_value(v: n.SlotValue) -> str:
+    if isinstance(v, n.Alternating):
+        return f"på skift({_chain(v.first)}, {_chain(v.second)})"
+    return _chain(v)
+
+
+def _d_Wheel(w: n.Wheel) -> str:
+    head = f"hjul {w.name}" + (f" {_q(w.meta.title)}" if w.meta.title else "") + " {"
+    lines = [head] + _meta(w.meta, title=False) + [f"{INDENT}typer {w.letting_type}"]
+    for p in w.periods:
+        lines.append(f"{INDENT}periode {_q(p.label)} fra {p.start} til {p.end} {{")
+        for s in p.slots:
+            lines.append(f"{INDENT * 2}{s.number}: {_slot_value(s.value)}")
+            lines += [f"{INDENT * 3}fortolkning {_q(note)}" for note in s.notes]
+        lines.append(f"{INDENT}}}")
+    return "\n".join(lines + ["}"])
+
+
+def _d_Goal(g: n.Goal) -> str:
+    head = f"mål {g.name}" + (f" {_q(g.meta.title)}" if g.meta.title else "") + " {"
+    lines = [head] + _meta(g.meta, title=False)
+    lines.append(f"{INDENT}måling {_expr(g.measure, 0, INDENT * 2)}")
+    lines.append(f"{INDENT}retning {g.direction}" + (f" {_expr(g.target, 0)}" if g.target is not None else ""))
+    if g.baseline is not None:
+        b = g.baseline
+        line = f"{INDENT}basislinje {_expr(b.value, 0)} pr {b.date}"
+        if b.citation is not None:
+            line += " " + _citation(b.citation)
+        lines.append(line)
+    lines += [f"{INDENT}tjener {_q(s)}" for s in g.serves]
+    return "\n".join(lines + ["}"])
+
+
+def _d_Removal(r: n.Removal) -> str:
+    return f"fjern {r.target_kind} {r.name} {_citation(r.citation)}"
+
+
+# ---------------------------------------------------------------- expressions
+
+
+def _op(op: str) -> str:
+    return {"!=": "≠"}.get(op, op)
+
+
+def _literal(e: n.Literal) -> str:
+    if e.kind == "string":
+        return _q(e.value)
+    if e.kind == "bool":
+        return "sand" if e.value else "falsk"
+    if e.kind == "null":
+        return "intet"
+    if e.kind == "date":
+        assert isinstance(e.value, dt.date)
+        return e.value.isoformat()
+    if e.kind == "duration":
+        return f"{e.value} {e.unit}"
+    number = _number(e.value, e.kind == "number")
+    if e.kind == "percent":
+        return f"{number} %"
+    if e.kind == "money":
+        return f"{number} kr"
+    return number
+
+
+def _number(value: Any, decimal: bool) -> str:
+    text = show_number(Fraction(value))
+    if decimal and "." not in text:
+        text += ".0"  # keep `2.0` a decimal: the parser tells int from number by the point
+    return text
+
+
+def _expr(e: Any, context: int, indent: str = INDENT) -> str:
+    text, level = _e(e, indent)
+    return f"({text})" if level < context else text
+
+
+def _e(e: Any, indent: str) -> tuple[str, int]:
+    if isinstance(e, n.Literal):
+        return _literal(e), _LEVEL["atom"]
+    if isinstance(e, n.Name):
+        return e.name, _LEVEL["atom"]
+    if isinstance(e, n.Field):
+        return f"{_expr(e.obj, _LEVEL['atom'], indent)}.{e.name}", _LEVEL["atom"]
+    if isinstance(e, n.Call):
+        return f"{e.name}(" + ", ".join(_expr(a, 0, indent) for a in e.args) + ")", _LEVEL["atom"]
+    if isinstance(e, n.Unary):
+        if e.op == "ikke":
+            return f"ikke {_expr(e.operand, _LEVEL['ikke'], indent)}", _LEVEL["ikke"]
+        return f"-{_expr(e.operand, _LEVEL['neg'], indent)}", _LEVEL["neg"]
+    if isinstance(e, n.Binary):
+        level = _LEVEL["add"] if e.op in "+-" else _LEVEL["mul"]
+        return f"{_expr(e.left, level, indent)} {e.op} {_expr(e.right, level + 1, indent)}", level
+    if isinstance(e, n.Compare):
+        level = _LEVEL["cmp"]
+        return f"{_expr(e.left, level + 1, indent)} {_op(e.op)} {_expr(e.right, level + 1, indent)}", level
+    if isinstance(e, n.BoolOp):
+        level = _LEVEL[e.op]
+        left, right = _expr(e.left, level, indent), _expr(e.right, level + 1, indent)
+        one = f"{left} {e.op} {right}"
+        if len(one) + len(indent) > WIDTH and "\n" not in right:
+            return f"{left}\n{indent}{e.op} {right}", level
+        return one, level
+    if isinstance(e, n.Member):
+        word = "ikke i" if e.negated else "i"
+        level = _LEVEL["cmp"]
+        return f"{_expr(e.elem, level + 1, indent)} {word} {_expr(e.coll, level + 1, indent)}", level
+    if isinstance(e, n.Between):
+        level = _LEVEL["cmp"]
+        parts = [_expr(x, level + 1, indent) for x in (e.value, e.low, e.high)]
+        return f"{parts[0]} mellem {parts[1]} og {parts[2]}", level
+    if isinstance(e, n.If):
+        cond = _expr(e.cond, 0, indent)
+        then = _expr(e.then, 0, indent)
+        else_ = _expr(e.else_, 0, indent)
+        one = f"hvis {cond} så {then} ellers {else_}"
+        if len(one) + len(indent) <= WIDTH and "\n" not in one:
+            return one, _LEVEL["if"]
+        return f"hvis {cond} så {then}\n{indent}ellers {else_}", _LEVEL["if"]
+    if isinstance(e, n.Quantifier):
+        where = f" hvor {_expr(e.where, _LEVEL['eller'], indent)}" if e.where is not None else ""
+        coll = _expr(e.coll, _LEVEL["eller"], indent)
+        return f"{e.kind} {e.var} i {coll}{where}: {_expr(e.body, 0, indent)}", _LEVEL["if"]
+    if isinstance(e, n.Count):
+        where = f" hvor {_expr(e.where, _LEVEL['eller'], indent)}" if e.where is not None else ""
+        return f"antal {e.var} i {_expr(e.coll, _LEVEL['eller'], indent)}{where}", _LEVEL["if"]
+    if isinstance(e, n.Sort):
+        coll, key = _expr(e.coll, _LEVEL["eller"], indent), _expr(e.key, _LEVEL["eller"], indent)
+        return f"sorter {e.var} i {coll} efter {key}", _LEVEL["if"]
+    if isinstance(e, n.ListLit):
+        return _items("[", [_expr(x, 0, indent + INDENT) for x in e.items], "]", indent), _LEVEL["atom"]
+    if isinstance(e, n.RecordLit):
+        items = [f"{k}: {_expr(v, 0, indent + INDENT)}" for k, v in e.items]
+        return _items("{", items, "}", indent), _LEVEL["atom"]
+    raise AssertionError(e)
+
+
+def _items(open_: str, items: list[str], close: str, indent: str) -> str:
+    one = open_ + ", ".join(items) + close
+    if len(one) + len(indent) <= WIDTH and "\n" not in one:
+        return one
+    inner = indent + INDENT
+    return open_ + "\n" + ",\n".join(inner + x for x in items) + "\n" + indent + close
+
+
+KEYWORDS = {
+    "politik", "titel", "kommune", "parter", "version", "gyldig", "fra", "til", "afløser", "ændrer", "dokument",
+    "månedsregel", "valg", "post", "liste", "af", "heltal", "fakta", "parameter", "definition", "beslutning",
+    "regel", "undtagelse", "hvis", "så", "ellers", "hjul", "periode", "plads", "tabel", "skema", "efter", "hit",
+    "input", "række", "typer", "på", "skift", "med", "mål", "måling", "retning", "basislinje", "pr", "tjener",
+    "skal", "må", "ikke", "falde", "stige", "nå", "fjern", "kilde", "citat", "fortolkning", "alle", "nogen",
+    "ingen", "antal", "sorter", "i", "hvor", "eller", "og", "mellem", "sand", "falsk", "intet", "kr", "dag",
+    "dage", "hverdag", "hverdage", "måned", "måneder", "år",
+}  # fmt: skip

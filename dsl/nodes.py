@@ -1,0 +1,519 @@
+"""The syntax tree: attrs classes, each carrying the span it was parsed from.
+
+Nodes are frozen and compare by content, never by span (`eq=False` on spans), so two
+policies that differ only in layout or comments have equal trees — the diff relies on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import attrs
+
+
+@attrs.frozen
+class Span:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start: int  # character offsets into the source, for quoting the exact text
+    end: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+NOWHERE = Span("<intern>", 0, 0, 0, 0, 0, 0)
+
+
+def _span() -> Any:
+    return attrs.field(default=NOWHERE, eq=False, repr=False)
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@attrs.frozen
+class Literal:
+    kind: str  # int, number, percent, money, string, date, bool, null, duration
+    value: Any
+    unit: str | None = None  # duration unit: dage, hverdage, måneder, år
+    span: Span = _span()
+
+
+@attrs.frozen
+class Name:
+    name: str
+    span: Span = _span()
+
+
+@attrs.frozen
+class Field:
+    obj: Expr
+    name: str
+    span: Span = _span()
+
+
+@attrs.frozen
+class Call:
+    name: str
+    args: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class Unary:
+    op: str  # "-" or "ikke"
+    operand: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Binary:
+    op: str  # + - * /
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Compare:
+    op: str  # = ≠ < <= > >=
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class BoolOp:
+    op: str  # og, eller
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Member:
+    elem: Expr
+    coll: Expr
+    negated: bool = False
+    span: Span = _span()
+
+
+@attrs.frozen
+class Between:
+    value: Expr
+    low: Expr
+    high: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class If:
+    cond: Expr
+    then: Expr
+    else_: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Quantifier:
+    kind: str  # alle, nogen, ingen
+    var: str
+    coll: Expr
+    where: Expr | None
+    body: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Count:
+    var: str
+    coll: Expr
+    where: Expr | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class Sort:
+    var: str
+    coll: Expr
+    key: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class ListLit:
+    items: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class RecordLit:
+    items: tuple[tuple[str, Expr], ...]
+    span: Span = _span()
+
+
+Expr = Union[
+    Literal, Name, Field, Call, Unary, Binary, Compare, BoolOp, Member, Between, If,
+    Quantifier, Count, Sort, ListLit, RecordLit,
+]  # fmt: skip
+
+# ---------------------------------------------------------------- types
+
+
+@attrs.frozen
+class TName:
+    name: str
+    span: Span = _span()
+
+
+@attrs.frozen
+class TList:
+    elem: TypeRef
+    span: Span = _span()
+
+
+@attrs.frozen
+class TOptional:
+    inner: TypeRef
+    span: Span = _span()
+
+
+@attrs.frozen
+class TInt:
+    low: int | None = None
+    high: int | None = None
+    span: Span = _span()
+
+
+TypeRef = Union[TName, TList, TOptional, TInt]
+
+# ---------------------------------------------------------------- citations and notes
+
+
+@attrs.frozen
+class Citation:
+    source: str
+    quote: str | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class Meta:
+    """What every declaration may carry: a title, citations, interpretation notes."""
+
+    title: str | None = None
+    citations: tuple[Citation, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- declarations
+
+
+@attrs.frozen
+class Policy:
+    name: str
+    title: str | None = None
+    municipality: str | None = None
+    parties: tuple[str, ...] = ()
+    version: str | None = None
+    valid_from: Any = None
+    valid_to: Any = None
+    supersedes: str | None = None
+    amends: str | None = None
+    document: str | None = None
+    month_rule: str | None = None
+    notes: tuple[str, ...] = ()
+    span: Span = _span()
+    kind = "politik"
+
+
+@attrs.frozen
+class EnumDecl:
+    name: str
+    members: tuple[str, ...]
+    span: Span = _span()
+    kind = "valg"
+
+
+@attrs.frozen
+class FieldDecl:
+    name: str
+    type: TypeRef
+    default: Expr | None = None
+    notes: tuple[str, ...] = ()
+    span: Span = _span()
+
+
+@attrs.frozen
+class RecordDecl:
+    name: str
+    fields: tuple[FieldDecl, ...]
+    span: Span = _span()
+    kind = "post"
+
+
+@attrs.frozen
+class FactDecl:
+    name: str
+    type: TypeRef
+    notes: tuple[str, ...] = ()
+    span: Span = _span()
+    kind = "fakta"
+
+
+@attrs.frozen
+class ParamValue:
+    start: Any  # datetime.date
+    value: Expr
+    citation: Citation | None = None
+    notes: tuple[str, ...] = ()
+    span: Span = _span()
+
+
+@attrs.frozen
+class ParamDecl:
+    name: str
+    type: TypeRef
+    meta: Meta
+    values: tuple[ParamValue, ...]
+    span: Span = _span()
+    kind = "parameter"
+
+
+@attrs.frozen
+class ParamSpec:
+    name: str
+    type: TypeRef
+    span: Span = _span()
+
+
+@attrs.frozen
+class Definition:
+    name: str
+    params: tuple[ParamSpec, ...]
+    type: TypeRef | None
+    body: Expr
+    meta: Meta
+    span: Span = _span()
+    kind = "definition"
+
+
+@attrs.frozen
+class Decision:
+    name: str
+    type: TypeRef | None
+    body: Expr | None  # None: the value is given by rules
+    meta: Meta
+    span: Span = _span()
+    kind = "beslutning"
+
+
+@attrs.frozen
+class Rule:
+    target: str
+    label: str
+    exception_to: str | None
+    meta: Meta
+    condition: Expr | None
+    consequence: Expr
+    span: Span = _span()
+    kind = "regel"
+
+    @property
+    def name(self) -> str:
+        return f"{self.target}.{self.label}"
+
+
+# ---- decision tables and schedules
+
+
+@attrs.frozen
+class CellAny:
+    span: Span = _span()
+
+
+@attrs.frozen
+class CellCompare:
+    op: str
+    value: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class CellRange:
+    low: Expr
+    high: Expr
+    closed: bool  # `a .. b` is closed, `a ..< b` excludes b
+    span: Span = _span()
+
+
+@attrs.frozen
+class CellValues:
+    values: tuple[Expr, ...]
+    span: Span = _span()
+
+
+Cell = Union[CellAny, CellCompare, CellRange, CellValues]
+
+
+@attrs.frozen
+class Row:
+    cells: tuple[Cell, ...]
+    output: Expr
+    notes: tuple[str, ...] = ()
+    span: Span = _span()
+
+
+@attrs.frozen
+class Table:
+    name: str
+    meta: Meta
+    hit: str  # unik, første
+    inputs: tuple[Expr, ...]
+    rows: tuple[Row, ...]
+    schedule: bool = False  # a `skema`: one input, rendered as a timeline
+    span: Span = _span()
+
+    @property
+    def kind(self) -> str:
+        return "skema" if self.schedule else "tabel"
+
+
+# ---- letting wheels
+
+
+@attrs.frozen
+class Letting:
+    member: str
+    payload: Expr | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class LettingIf:
+    cond: Expr
+    then: LettingChoice
+    else_: LettingChoice
+    span: Span = _span()
+
+
+LettingChoice = Union[Letting, LettingIf]
+
+
+@attrs.frozen
+class Chain:
+    """A letting type and what the vacancy falls back to if it is not used that way."""
+
+    lettings: tuple[LettingChoice, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class Alternating:
+    """'på skift': the slot alternates between two chains on successive turns."""
+
+    first: Chain
+    second: Chain
+    span: Span = _span()
+
+
+SlotValue = Union[Chain, Alternating]
+
+
+@attrs.frozen
+class Slot:
+    number: int
+    value: SlotValue
+    notes: tuple[str, ...] = ()
+    span: Span = _span()
+
+
+@attrs.frozen
+class Period:
+    label: str
+    start: Any
+    end: Any
+    slots: tuple[Slot, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class Wheel:
+    name: str
+    meta: Meta
+    letting_type: str
+    periods: tuple[Period, ...]
+    span: Span = _span()
+    kind = "hjul"
+
+
+@attrs.frozen
+class SlotException:
+    label: str
+    wheel: str
+    period: str | None
+    slot: int
+    meta: Meta
+    condition: Expr
+    value: SlotValue
+    span: Span = _span()
+    kind = "undtagelse"
+
+    @property
+    def name(self) -> str:
+        return f"{self.wheel}.{self.label}"
+
+
+# ---- goals
+
+
+@attrs.frozen
+class Baseline:
+    value: Expr
+    date: Any
+    citation: Citation | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class Goal:
+    name: str
+    meta: Meta
+    measure: Expr
+    direction: str  # skal falde, skal stige, må ikke stige, må ikke falde, skal nå
+    target: Expr | None
+    baseline: Baseline | None
+    serves: tuple[str, ...]
+    span: Span = _span()
+    kind = "mål"
+
+
+# ---- amendments
+
+
+@attrs.frozen
+class Removal:
+    """`fjern regel trappe.x`: an amending version takes an element away."""
+
+    target_kind: str
+    name: str
+    citation: Citation
+    span: Span = _span()
+    kind = "fjern"
+
+
+Decl = Union[
+    Policy, EnumDecl, RecordDecl, FactDecl, ParamDecl, Definition, Decision, Rule,
+    SlotException, Table, Wheel, Goal, Removal,
+]  # fmt: skip
+
+
+@attrs.frozen
+class Module:
+    path: str
+    source: str = attrs.field(eq=False, repr=False)
+    decls: tuple[Decl, ...]

@@ -1,0 +1,124 @@
+"""The embedding API: load a policy once, ask it for decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+import dsl
+from dsl import types as t
+from dsl.diagnostics import AlmenError, did_you_mean
+from interpreter.compiler import Env, Program
+from interpreter.errors import EvaluationError
+from interpreter.explanation import Node, Trace, render
+from interpreter.facts import FactError, convert_facts
+from interpreter.values import Unknown, to_json
+
+
+class UnknownDecision(AlmenError):
+    pass
+
+
+@attrs.frozen
+class Answer:
+    decision: str
+    date: dt.date
+    status: str  # determined or undetermined
+    value: Any  # the exact JSON form; None while undetermined
+    needs: tuple[str, ...]
+    explanation: Node | None
+    policy: dict[str, str]
+    raw: Any = attrs.field(default=None, repr=False)  # the run-time value (Fractions, dates)
+
+    def explain(self, level: str = "full") -> str:
+        if self.explanation is None:
+            return f"{self.decision}: {self.status}"
+        text = render(self.explanation, level)
+        if self.status == "undetermined":
+            text += "\nneeds: " + ", ".join(self.needs)
+        return text
+
+    def to_dict(self, level: str = "full") -> dict[str, Any]:
+        d: dict[str, Any] = {"decision": self.decision, "date": self.date.isoformat(), "status": self.status}
+        d["value"] = self.value
+        if self.status == "undetermined":
+            d["needs"] = list(self.needs)
+        if self.explanation is not None:
+            d["reason"] = render(self.explanation, "reason")
+            if level != "reason":
+                d["explanation"] = self.explanation.to_dict()
+        d["policy"] = dict(self.policy)
+        return d
+
+
+class Policy:
+    """A loaded, checked and compiled policy."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.model = dsl.load(self.path)
+        self.program = Program(self.model)
+        header = self.model.policy
+        self.id = header.name if header else self.path.name
+        self.version = (header.version if header else None) or ""
+        self.valid = (header.valid_from, header.valid_to) if header else (None, None)
+        self.sha256 = _digest(self.path)
+        self.schema = dict(self.model.fact_types)
+        self.defaults = {
+            name: {f.name: self.program.literal_value(f.default) for f in decl.fields if f.default is not None}
+            for name, decl in self.model.record_decls.items()
+        }
+
+    @property
+    def decisions(self) -> list[str]:
+        return sorted(self.model.decisions)
+
+    def stamp(self) -> dict[str, str]:
+        return {"id": self.id, "version": self.version, "sha256": self.sha256}
+
+    def decide(self, name: str, facts: dict[str, Any], date: str | dt.date, explain: bool = True) -> Answer:
+        if name not in self.model.decisions:
+            hint = did_you_mean(name, self.model.decisions)
+            raise UnknownDecision(f"policy '{self.id}' has no decision '{name}'" + (f"; {hint}" if hint else ""))
+        day = _date(date)
+        low, high = self.valid
+        if low is not None and high is not None and not (low <= day <= high):
+            raise FactError("date", f"a date within the policy's validity, {low} – {high}", day.isoformat())
+        converted = convert_facts(facts, self.schema, self.defaults)
+        trace = Trace(Node("svar", name)) if explain else None
+        env = Env(self.program, converted, day, trace)
+        try:
+            raw = self.program.values[name](env)
+            status, needs = "determined", tuple[str, ...]()
+        except Unknown as u:
+            raw, status, needs = None, "undetermined", tuple(sorted(u.needs))
+        except EvaluationError as e:
+            raise e.quoted(self.model.sources) from None
+        root = trace.root.children[0] if trace is not None and trace.root.children else None
+        value = to_json(raw, self.model.value_types.get(name, t.UNKNOWN)) if status == "determined" else None
+        return Answer(name, day, status, value, needs, root, self.stamp(), raw)
+
+
+def load_policy(path: str | Path) -> Policy:
+    return Policy(path)
+
+
+def _date(value: str | dt.date) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise FactError("date", "a date (YYYY-MM-DD)", value) from None
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    root = path if path.is_dir() else path.parent
+    for f in dsl.policy_files(path):
+        h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()

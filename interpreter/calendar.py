@@ -1,0 +1,59 @@
+"""Date arithmetic that never guesses: calendar months under a declared rule, Danish working days."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import functools
+
+import holidays
+
+# How to add a month to 31 January. The policy header names one (`månedsregel`).
+MONTH_RULES = ("sidste_dag", "fejl")
+
+
+class MonthError(ValueError):
+    """The date does not exist in the target month and the policy said not to round."""
+
+
+def add_months(day: dt.date, months: int, rule: str | None) -> dt.date:
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    if day.day > last:
+        if rule != "sidste_dag":
+            raise MonthError(
+                f"{day.isoformat()} + {months} måneder has no day {day.day} in {year}-{month + 1:02d}; "
+                "the policy must declare 'månedsregel sidste_dag' to round to the last day of the month"
+            )
+        return dt.date(year, month + 1, last)
+    return dt.date(year, month + 1, day.day)
+
+
+@functools.cache
+def _danish_holidays(year: int) -> holidays.HolidayBase:
+    # The `holidays` package follows the law: Store Bededag is no holiday from 2024 on.
+    return holidays.country_holidays("DK", years=year)
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Monday–Friday and not a Danish public holiday (helligdag)."""
+    return day.weekday() < 5 and day not in _danish_holidays(day.year)
+
+
+def add_working_days(day: dt.date, count: int) -> dt.date:
+    """The `count`-th working day after `day`; `day` itself does not count."""
+    step = 1 if count >= 0 else -1
+    remaining = abs(count)
+    while remaining:
+        day += dt.timedelta(days=step)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after `start` up to and including `end` (negative if `end` is earlier)."""
+    if end < start:
+        return -working_days_between(end, start)
+    return sum(1 for i in range(1, (end - start).days + 1) if is_working_day(start + dt.timedelta(days=i)))

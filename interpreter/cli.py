@@ -1,0 +1,194 @@
+"""The `almen` command. Exit codes: 0 ok, 1 findings, 2 usage or input errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+import dsl
+from dsl.diagnostics import AlmenError, PolicyError
+from interpreter import golden
+from interpreter.api import Policy, UnknownDecision
+from interpreter.explanation import LEVELS, Node
+from interpreter.facts import FactError
+from interpreter.values import show
+
+OK, FINDINGS, USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # usage errors exit 2, as argparse does, but briefly
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"almen: error: {message}\n")
+        raise SystemExit(USAGE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(prog="almen", description="Evaluate and explain Danish social-housing letting policy.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("check", help="check a policy: syntax, names, types, citations, cycles, tables")
+    p.add_argument("policy")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
+    for name, helptext in (("decide", "answer one decision"), ("explain", "answer with the full explanation tree")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("policy")
+        p.add_argument("decision")
+        p.add_argument("--facts", required=True, help="JSON file with the facts ('-' for standard input)")
+        p.add_argument("--date", required=True, help="the decision date, YYYY-MM-DD")
+        p.add_argument("--format", choices=["text", "json"], default="text")
+        p.add_argument("--level", choices=LEVELS, default="full" if name == "explain" else "reason")
+
+    p = sub.add_parser("fmt", help="rewrite policy files in the canonical layout")
+    p.add_argument("policy")
+    p.add_argument("--check", action="store_true", help="only report files that are not formatted")
+
+    p = sub.add_parser("test", help="run golden scenario files and report rule coverage")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--policy", help="run the scenarios against this policy instead of the one each file names")
+    p.add_argument("--min-coverage", type=float, default=0.0, help="fail below this percentage of rules covered")
+
+    args = parser.parse_args(argv)
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        handler = {"check": _check, "decide": _decide, "explain": _decide, "fmt": _fmt, "test": _test}
+        return int(handler[args.command](args, out))
+    except PolicyError as e:
+        err.print(escape(e.render()))
+        return FINDINGS
+    except (FactError, UnknownDecision) as e:
+        err.print(f"error: {escape(str(e))}")
+        return USAGE
+    except AlmenError as e:
+        err.print(f"error: {escape(str(e))}")
+        return USAGE
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        err.print(f"error: {escape(str(e))}")
+        return USAGE
+
+
+def _check(args: argparse.Namespace, out: Console) -> int:
+    files = dsl.policy_files(args.policy)
+    if not files or not all(f.exists() for f in files):
+        raise AlmenError(f"no policy at {args.policy}")
+    try:
+        model = dsl.load(args.policy)
+    except PolicyError as e:
+        if args.format == "json":
+            out.print_json(data={"ok": False, "errors": [_diag(d) for d in e.diagnostics]})
+            return FINDINGS
+        raise
+    rules = sum(1 for kind, _, _ in model.members() if kind in ("regel", "undtagelse"))
+    summary = {
+        "ok": True,
+        "files": len(files),
+        "decisions": sorted(model.decisions),
+        "rules": rules,
+        "tables": len(model.tables),
+        "wheels": len(model.wheels),
+    }
+    if args.format == "json":
+        out.print_json(data=summary)
+    else:
+        out.print(
+            f"ok: {len(files)} files, {len(model.decisions)} decisions, {rules} rules, "
+            f"{len(model.tables)} tables, {len(model.wheels)} wheels"
+        )
+    return OK
+
+
+def _diag(d: Any) -> dict[str, Any]:
+    return {"path": d.span.path, "line": d.span.line, "column": d.span.column, "message": d.message, "hint": d.hint}
+
+
+def _read_facts(path: str) -> Any:
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    return json.loads(text, parse_float=Decimal)
+
+
+def _decide(args: argparse.Namespace, out: Console) -> int:
+    policy = Policy(args.policy)
+    answer = policy.decide(args.decision, _read_facts(args.facts), args.date, explain=True)
+    if args.format == "json":
+        out.print(json.dumps(answer.to_dict(args.level), ensure_ascii=False, indent=2), markup=False)
+        return OK
+    if args.command == "explain" and answer.explanation is not None and args.level == "full":
+        out.print(_rich_tree(answer.explanation))
+    else:
+        out.print(escape(answer.explain(args.level)))
+    if answer.status == "undetermined":
+        out.print(f"[bold yellow]undetermined[/]; needs: {escape(', '.join(answer.needs))}")
+    p = answer.policy
+    out.print(f"[dim]policy {escape(p['id'])} {escape(p['version'])} sha256 {p['sha256'][:12]}…[/]")
+    return OK
+
+
+def _rich_tree(node: Node, tree: Tree | None = None) -> Tree:
+    label = f"[bold]{node.kind}[/] {escape(node.name)}"
+    if node.text:
+        label += f": {escape(node.text)}"
+    if node.status == "determined":
+        label += f" = [green]{escape(show(node.outcome))}[/]"
+    else:
+        label += f" [yellow]({node.status})[/]"
+    if node.citations:
+        label += " [cyan]\\[" + escape("; ".join(c.source for c in node.citations)) + "][/]"
+    branch = tree.add(label) if tree is not None else Tree(label)
+    for note in node.notes:
+        branch.add(f"[magenta]fortolkning:[/] {escape(note)}")
+    for path, value in node.inputs:
+        branch.add(f"[dim]· {escape(path)} = {escape(show(value))}[/]")
+    for child in node.children:
+        _rich_tree(child, branch)
+    return branch
+
+
+def _fmt(args: argparse.Namespace, out: Console) -> int:
+    from dsl.formatter import format_source
+
+    unformatted = []
+    for f in dsl.policy_files(args.policy):
+        source = f.read_text(encoding="utf-8")
+        formatted = format_source(source, str(f))
+        if formatted != source:
+            unformatted.append(f)
+            if not args.check:
+                f.write_text(formatted, encoding="utf-8")
+    if args.check and unformatted:
+        for f in unformatted:
+            out.print(f"would reformat {escape(str(f))}")
+        return FINDINGS
+    verb = "reformatted" if unformatted else "already formatted"
+    out.print(f"{verb}: {len(unformatted)} of {len(dsl.policy_files(args.policy))} files")
+    return OK
+
+
+def _test(args: argparse.Namespace, out: Console) -> int:
+    report = golden.run([Path(p) for p in args.paths], Path(args.policy) if args.policy else None)
+    for o in report.failed:
+        out.print(f"[red]FAIL[/] {escape(o.file)}: {escape(o.name)}\n      {escape(o.problem)}")
+    passed = len(report.outcomes) - len(report.failed)
+    out.print(f"{passed} passed, {len(report.failed)} failed")
+    below = False
+    for policy in sorted(report.elements):
+        covered, total, missing = report.coverage(policy)
+        pct = 100 * covered / total if total else 100.0
+        out.print(f"rule coverage {escape(policy)}: {covered}/{total} ({pct:.1f} %)")
+        if missing:
+            out.print(f"  not covered: {escape(', '.join(missing))}")
+        below = below or pct < args.min_coverage
+    return FINDINGS if report.failed or below else OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

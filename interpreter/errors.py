@@ -1,0 +1,54 @@
+"""Run-time failures of a policy, pointing at its source: no rule applies, rules conflict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from dsl import nodes as n
+from dsl.diagnostics import Diagnostic, PolicyError, source_line
+
+
+class EvaluationError(PolicyError):
+    """The policy cannot answer for these facts; the message names the rules involved."""
+
+    def __init__(self, span: n.Span, message: str, hint: str | None = None, related: Sequence[Any] = ()):
+        rel = tuple((s, m, None) for s, m in related)
+        super().__init__([Diagnostic(span, message, hint, None, rel)])
+
+    def quoted(self, sources: dict[str, str]) -> EvaluationError:
+        """The same error with the source lines filled in, for showing to a person."""
+
+        def line(s: n.Span) -> str | None:
+            text = sources.get(s.path)
+            return source_line(text, s.line) if text is not None else None
+
+        new = self.__class__.__new__(self.__class__)
+        PolicyError.__init__(
+            new,
+            [
+                attrs.evolve(d, source_line=line(d.span), related=tuple((s, m, line(s)) for s, m, _ in d.related))
+                for d in self.diagnostics
+            ],
+        )
+        return new
+
+
+class NoRuleApplies(EvaluationError):
+    pass
+
+
+class ConflictingRules(EvaluationError):
+    pass
+
+
+def conflict(what: str, nodes: Sequence[Any]) -> ConflictingRules:
+    names = " and ".join(f"'{x.name}'" for x in nodes[:2])
+    return ConflictingRules(
+        nodes[0].span,
+        f"conflicting rules apply to {what}: {names}",
+        "make one an exception to the other (undtagelse til …), or narrow their conditions",
+        [(x.span, f"'{x.name}' also applies") for x in nodes[1:]],
+    )

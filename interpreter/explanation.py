@@ -1,0 +1,139 @@
+"""The explanation tree of an answer, and its three levels: reason, failed conditions, full tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from dsl import nodes as n
+from interpreter.values import plain_json, show
+
+LEVELS = ("reason", "failed", "full")
+
+
+@attrs.define(eq=False)
+class Node:
+    """One step of an evaluation: a rule, definition, table row, wheel slot or condition."""
+
+    kind: str  # beslutning, regel, definition, tabel, hjul, parameter, betingelse, undtagelse
+    name: str
+    citations: tuple[n.Citation, ...] = ()
+    notes: tuple[str, ...] = ()
+    span: n.Span = n.NOWHERE
+    text: str = ""  # the condition or row as written
+    outcome: Any = None  # the value; for conditions True/False; None while undetermined
+    status: str = "determined"  # determined, undetermined, not applicable
+    inputs: list[tuple[str, Any]] = attrs.Factory(list)
+    children: list[Node] = attrs.Factory(list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind, "rule": self.name}
+        if self.citations:
+            d["citation"] = "; ".join(_citation(c) for c in self.citations)
+        if self.span is not n.NOWHERE:
+            d["source"] = f"{self.span.path}:{self.span.line}"
+        if self.text:
+            d["text"] = self.text
+        d["status"] = self.status
+        if self.status == "determined":
+            d["outcome"] = plain_json(self.outcome)
+        if self.notes:
+            d["interpretation"] = list(self.notes)
+        if self.inputs:
+            d["inputs"] = {path: plain_json(value) for path, value in self.inputs}
+        if self.children:
+            d["children"] = [c.to_dict() for c in self.children]
+        return d
+
+    def walk(self) -> Any:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def _citation(c: n.Citation) -> str:
+    return c.source + (f" «{c.quote}»" if c.quote else "")
+
+
+class Trace:
+    """Builds the tree while evaluating; only exists when an explanation was asked for."""
+
+    def __init__(self, root: Node):
+        self.root = root
+        self.stack = [root]
+
+    def open(self, node: Node) -> Node:
+        self.stack[-1].children.append(node)
+        self.stack.append(node)
+        return node
+
+    def close(self) -> None:
+        self.stack.pop()
+
+    def attach(self, node: Node) -> None:
+        self.stack[-1].children.append(node)
+
+    def read(self, path: str, value: Any) -> None:
+        inputs = self.stack[-1].inputs
+        if (path, value) not in inputs:
+            inputs.append((path, value))
+
+
+# ---------------------------------------------------------------- rendering as text
+
+
+def render(root: Node, level: str = "full") -> str:
+    if level == "reason":
+        return reason(root)
+    if level == "failed":
+        return "\n".join([reason(root)] + [f"  ✗ {line}" for line in failed(root)])
+    lines: list[str] = []
+    _tree(root, "", lines)
+    return "\n".join(lines)
+
+
+def reason(root: Node) -> str:
+    """One line: the outcome and the rules that decided it, with their citations."""
+    deciding = [
+        c for c in root.walk() if c.kind in ("regel", "undtagelse", "række", "plads") and c.status == "determined"
+    ]
+    deciding = [c for c in deciding if c.outcome is not False]
+    because = ""
+    if deciding:
+        last = deciding[:3]
+        because = " because " + "; ".join(
+            f"{c.name} ({'; '.join(_citation(x) for x in c.citations) or '—'})" for c in last
+        )
+    if root.status != "determined":
+        return f"{root.name}: undetermined{because}"
+    return f"{root.name} = {show(root.outcome)}{because}"
+
+
+def failed(root: Node) -> list[str]:
+    out = []
+    for node in root.walk():
+        if node.kind == "betingelse" and node.status == "determined" and node.outcome is False:
+            cite = "; ".join(_citation(c) for c in node.citations)
+            out.append(f"{node.text}  [{node.name}{', ' + cite if cite else ''}]")
+    return out
+
+
+def _tree(node: Node, indent: str, lines: list[str]) -> None:
+    cite = "; ".join(_citation(c) for c in node.citations)
+    head = f"{indent}{node.kind} {node.name}"
+    if node.text:
+        head += f": {node.text}"
+    if node.status == "determined":
+        head += f" = {show(node.outcome)}"
+    else:
+        head += f" ({node.status})"
+    if cite:
+        head += f"  [{cite}]"
+    lines.append(head)
+    for note in node.notes:
+        lines.append(f"{indent}  fortolkning: {note}")
+    for path, value in node.inputs:
+        lines.append(f"{indent}  · {path} = {show(value)}")
+    for child in node.children:
+        _tree(child, indent + "  ", lines)

@@ -1,0 +1,152 @@
+"""Facts from outside (JSON-shaped) → run-time values, checked against the policy's fact types.
+
+A wrong fact is a FactError naming its path and the type expected; a missing one becomes
+Missing, so that reading it makes the answer undetermined rather than false.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from dsl import types as t
+from dsl.diagnostics import AlmenError, did_you_mean
+from interpreter.values import FactRecord, Missing
+
+MAX_ABS_NUMBER = 10**15  # no key figure, amount or count in a letting policy comes near this
+MAX_LIST = 10_000
+
+
+class FactError(AlmenError):
+    """A fact has the wrong type or value. `path` names it, `expected` says what was wanted."""
+
+    def __init__(self, path: str, expected: str, received: Any):
+        self.path = path
+        self.expected = expected
+        self.received = _describe(received)
+        super().__init__(f"fact '{path}': expected {expected}, got {self.received}")
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        return f'the text "{shown}"'
+    if isinstance(value, int | float | Decimal | Fraction):
+        return f"the number {value}"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def convert_facts(given: Any, schema: dict[str, t.Type], defaults: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """All declared facts, converted; keys not declared are an error (a typo caught early)."""
+    if not isinstance(given, dict):
+        raise FactError("(facts)", "an object with the facts", given)
+    for key in given:
+        if key not in schema:
+            hint = did_you_mean(str(key), schema)
+            raise FactError(str(key), "a declared fact" + (f" ({hint})" if hint else ""), given[key])
+    return {name: _convert(given.get(name, _ABSENT), typ, name, defaults) for name, typ in schema.items()}
+
+
+_ABSENT = object()
+
+
+def _convert(value: Any, typ: t.Type, path: str, defaults: dict[str, dict[str, Any]]) -> Any:
+    if value is _ABSENT:
+        if isinstance(t.strip(typ), t.Record):
+            return _record({}, t.strip(typ), path, defaults)  # type: ignore[arg-type]
+        return Missing(path)
+    if value is None:
+        if isinstance(typ, t.Optional):
+            return None
+        raise FactError(path, f"a {typ} (not null)", value)
+    typ = t.strip(typ)
+    if isinstance(typ, t.Num):
+        return _number(value, typ, path)
+    if typ == t.BOOL:
+        if isinstance(value, bool):
+            return value
+        raise FactError(path, "true or false", value)
+    if typ == t.TEXT:
+        if isinstance(value, str):
+            return value
+        raise FactError(path, "a text", value)
+    if isinstance(typ, t.Enum):
+        if isinstance(value, str) and value in typ.members:
+            return value
+        hint = did_you_mean(value, typ.members) if isinstance(value, str) else None
+        choices = ", ".join(f'"{m}"' for m in typ.members)
+        raise FactError(path, f"one of {choices}" + (f" ({hint})" if hint else ""), value)
+    if typ == t.DATE:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise FactError(path, "a date (YYYY-MM-DD)", value)
+    if isinstance(typ, t.ListOf):
+        if not isinstance(value, list | tuple):
+            raise FactError(path, f"a list ({typ})", value)
+        if len(value) > MAX_LIST:
+            raise FactError(path, f"a list of at most {MAX_LIST} items", value)
+        return tuple(_convert(v, typ.elem, f"{path}[{i}]", defaults) for i, v in enumerate(value))
+    if isinstance(typ, t.Record):
+        if not isinstance(value, dict):
+            raise FactError(path, f"an object ({typ})", value)
+        return _record(value, typ, path, defaults)
+    raise FactError(path, str(typ), value)
+
+
+def _record(value: dict[str, Any], typ: t.Record, path: str, defaults: dict[str, dict[str, Any]]) -> FactRecord:
+    names = dict(typ.fields)
+    for key in value:
+        if key not in names:
+            hint = did_you_mean(str(key), names)
+            raise FactError(f"{path}.{key}", f"a field of {typ}" + (f" ({hint})" if hint else ""), value[key])
+    own_defaults = defaults.get(typ.name or "", {})
+    fields = {}
+    for name, ftype in typ.fields:
+        sub = f"{path}.{name}"
+        if name not in value and name in own_defaults:
+            fields[name] = own_defaults[name]
+        else:
+            fields[name] = _convert(value.get(name, _ABSENT), ftype, sub, defaults)
+    return FactRecord(path, fields)
+
+
+def _number(value: Any, typ: t.Num, path: str) -> int | Fraction:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | Fraction | str):
+        raise FactError(path, f"a number ({typ})", value)
+    try:
+        if isinstance(value, float):
+            # repr gives the shortest text that reads back the same: what the sender wrote
+            number = Fraction(Decimal(repr(value)))
+        elif isinstance(value, str):
+            number = Fraction(Decimal(value.strip()))
+        else:
+            number = Fraction(value)
+    except (InvalidOperation, ValueError, OverflowError):
+        raise FactError(path, f"a number ({typ})", value) from None
+    if abs(number) > MAX_ABS_NUMBER:
+        raise FactError(path, f"a number of at most {MAX_ABS_NUMBER:,}", value)
+    if typ.integer:
+        if number.denominator != 1:
+            raise FactError(path, "a whole number", value)
+        whole = int(number)
+        if typ.low is not None and whole < typ.low:
+            raise FactError(path, f"a whole number ≥ {typ.low}", value)
+        if typ.high is not None and whole > typ.high:
+            raise FactError(path, f"a whole number ≤ {typ.high}", value)
+        return whole
+    return number if number.denominator != 1 else int(number)

@@ -1,0 +1,133 @@
+"""Golden scenarios (facts → expected answer) and the rule coverage they reach.
+
+A scenario file is JSON: {"policy": "<path relative to the file>", "scenarios": [{"name",
+"decision", "date", "facts", "expect": {"status", "value" | "value_includes" | "needs" |
+"error_contains", "explanation_contains"}}]}.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from dsl.diagnostics import AlmenError
+from interpreter.api import Policy
+from interpreter.explanation import render
+
+
+@attrs.define
+class Outcome:
+    file: str
+    name: str
+    ok: bool
+    problem: str = ""
+
+
+@attrs.define
+class Report:
+    outcomes: list[Outcome] = attrs.Factory(list)
+    covered: dict[str, set[str]] = attrs.Factory(dict)  # policy path → element names reached
+    elements: dict[str, set[str]] = attrs.Factory(dict)  # policy path → all element names
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    def coverage(self, policy: str) -> tuple[int, int, list[str]]:
+        every = self.elements.get(policy, set())
+        reached = self.covered.get(policy, set()) & every
+        return len(reached), len(every), sorted(every - reached)
+
+
+_policies: dict[Path, Policy] = {}
+
+
+def policy_at(path: Path) -> Policy:
+    path = path.resolve()
+    if path not in _policies:
+        _policies[path] = Policy(path)
+    return _policies[path]
+
+
+def scenario_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        files += sorted(p.rglob("*.json")) if p.is_dir() else [p]
+    return files
+
+
+def run(paths: list[Path], policy_override: Path | None = None) -> Report:
+    report = Report()
+    for file in scenario_files(paths):
+        data = json.loads(file.read_text(encoding="utf-8"), parse_float=Decimal)
+        policy_path = policy_override or (file.parent / data["policy"])
+        policy = policy_at(policy_path)
+        key = str(policy.path)
+        report.elements.setdefault(key, rule_names(policy))
+        covered = report.covered.setdefault(key, set())
+        for scenario in data["scenarios"]:
+            report.outcomes.append(_run_one(policy, file, scenario, covered))
+    return report
+
+
+def rule_names(policy: Policy) -> set[str]:
+    """What coverage counts: every element that decides something and cites the agreement."""
+    kinds = {"regel", "undtagelse", "definition", "beslutning", "tabel", "skema", "parameter", "hjul"}
+    return {name for kind, name, _ in policy.model.members() if kind in kinds}
+
+
+def _run_one(policy: Policy, file: Path, s: dict[str, Any], covered: set[str]) -> Outcome:
+    name = s.get("name", "?")
+    expect = s.get("expect", {})
+    try:
+        answer = policy.decide(s["decision"], s.get("facts", {}), s["date"])
+    except AlmenError as e:
+        if expect.get("status") == "error":
+            wanted = expect.get("error_contains", "")
+            if wanted in str(e):
+                return Outcome(str(file), name, True)
+            return Outcome(str(file), name, False, f"error {str(e)!r} does not contain {wanted!r}")
+        return Outcome(str(file), name, False, f"unexpected error: {e}")
+    if answer.explanation is not None:
+        for node in answer.explanation.walk():
+            covered.add(node.name)
+    problems = []
+    if expect.get("status", "determined") != answer.status:
+        problems.append(f"status {answer.status}, expected {expect.get('status')}")
+    if "value" in expect and _plain(expect["value"]) != answer.value:
+        problems.append(f"value {json.dumps(answer.value, ensure_ascii=False)}, expected {_dump(expect['value'])}")
+    if "value_includes" in expect and not _includes(answer.value, _plain(expect["value_includes"])):
+        problems.append(f"value {json.dumps(answer.value, ensure_ascii=False)} lacks {_dump(expect['value_includes'])}")
+    if "needs" in expect and list(expect["needs"]) != list(answer.needs):
+        problems.append(f"needs {list(answer.needs)}, expected {expect['needs']}")
+    if answer.explanation is not None:
+        text = render(answer.explanation, "full")
+        for snippet in expect.get("explanation_contains", []):
+            if snippet not in text:
+                problems.append(f"explanation lacks {snippet!r}")
+    return Outcome(str(file), name, not problems, "; ".join(problems))
+
+
+def _plain(value: Any) -> Any:
+    """Expected values as the answer's JSON form: numbers written in JSON compare as exact decimals."""
+    if isinstance(value, Decimal):
+        return str(value) if value != value.to_integral_value() else int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _includes(actual: Any, wanted: Any) -> bool:
+    if isinstance(wanted, dict):
+        return isinstance(actual, dict) and all(k in actual and _includes(actual[k], v) for k, v in wanted.items())
+    return bool(actual == wanted)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(_plain(value), ensure_ascii=False)

@@ -1,0 +1,149 @@
+"""Letting wheels at run time: which letting type the n-th vacancy gets, and the exact shares.
+
+A slot is a chain (a letting type and what it falls back to); 'på skift' alternates two
+chains on successive turns of the wheel. Slot exceptions replace a slot where they apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from dsl import nodes as n
+from interpreter.errors import EvaluationError, conflict
+from interpreter.explanation import Node
+from interpreter.values import Unknown
+
+Thunk = Callable[[Any], Any]
+
+
+@attrs.frozen
+class CLetting:
+    """A compiled letting: a member with an optional payload, or a condition choosing one of two."""
+
+    member: str | None
+    payload: Thunk | None = None
+    cond: Thunk | None = None
+    then: CLetting | None = None
+    else_: CLetting | None = None
+
+    def resolve(self, env: Any) -> tuple[str, Any]:
+        if self.cond is None:
+            assert self.member is not None
+            return self.member, (self.payload(env) if self.payload is not None else ())
+        branch = self.then if self.cond(env) else self.else_
+        assert branch is not None
+        return branch.resolve(env)
+
+
+Chain = tuple[CLetting, ...]
+
+
+@attrs.frozen
+class CSlot:
+    number: int
+    first: Chain
+    second: Chain | None  # set for 'på skift'
+    node: n.Slot | n.SlotException
+
+
+@attrs.frozen
+class CException:
+    node: n.SlotException
+    cond: Thunk
+    slot: CSlot
+
+
+@attrs.frozen
+class CPeriod:
+    node: n.Period
+    slots: tuple[CSlot, ...]
+    exceptions: dict[int, tuple[CException, ...]]
+
+
+@attrs.frozen
+class Place:
+    """Where the n-th vacancy falls: its slot, the turn of the wheel, and the resolved chain."""
+
+    period: str
+    slot: int
+    turn: int
+    chain: tuple[tuple[str, Any], ...]
+
+
+class CompiledWheel:
+    def __init__(self, node: n.Wheel, members: tuple[str, ...], periods: tuple[CPeriod, ...]):
+        self.node = node
+        self.members = members
+        self.periods = periods
+
+    def period(self, env: Any) -> CPeriod:
+        for p in self.periods:
+            if p.node.start <= env.date <= p.node.end:
+                return p
+        covered = ", ".join(f"{p.node.start}–{p.node.end}" for p in self.periods)
+        raise EvaluationError(
+            self.node.span, f"wheel '{self.node.name}' has no period on {env.date} (it covers {covered})"
+        )
+
+    def slot(self, period: CPeriod, number: int, env: Any) -> CSlot:
+        """The slot, or the one exception that replaces it here (two would be a conflict)."""
+        applying: list[CException] = []
+        needs: frozenset[str] = frozenset()
+        for exc in period.exceptions.get(number, ()):
+            try:
+                applies = exc.cond(env)
+            except Unknown as u:
+                needs |= u.needs
+                continue
+            if env.trace is not None:
+                env.trace.attach(
+                    Node(
+                        "undtagelse",
+                        exc.node.name,
+                        exc.node.meta.citations,
+                        exc.node.meta.notes,
+                        exc.node.span,
+                        outcome=bool(applies),
+                        status="determined" if applies else "not applicable",
+                    )
+                )
+            if applies:
+                applying.append(exc)
+        if needs:
+            raise Unknown(needs)
+        if len(applying) > 1:
+            raise conflict(f"slot {number} of wheel '{self.node.name}'", [e.node for e in applying])
+        return applying[0].slot if applying else period.slots[number - 1]
+
+    def place(self, vacancy: int, env: Any) -> Place:
+        if vacancy < 1:
+            raise EvaluationError(self.node.span, f"vacancy number {vacancy} is not 1 or more")
+        period = self.period(env)
+        size = len(period.slots)
+        number, turn = (vacancy - 1) % size + 1, (vacancy - 1) // size
+        slot = self.slot(period, number, env)
+        chain = slot.first if slot.second is None or turn % 2 == 0 else slot.second
+        return Place(period.node.label, number, turn, tuple(letting.resolve(env) for letting in chain))
+
+    def shares(self, env: Any) -> dict[str, Fraction]:
+        """Each letting type's exact share of the vacancies: each slot 1/size, 'på skift' half each."""
+        period = self.period(env)
+        size = len(period.slots)
+        shares = dict.fromkeys(self.members, Fraction(0))
+        needs: frozenset[str] = frozenset()
+        for number in range(1, size + 1):
+            try:
+                slot = self.slot(period, number, env)
+                chains = [slot.first] if slot.second is None else [slot.first, slot.second]
+                for chain in chains:
+                    member, _ = chain[0].resolve(env)
+                    shares[member] += Fraction(1, size * len(chains))
+            except Unknown as u:
+                needs |= u.needs
+        if needs:
+            raise Unknown(needs)
+        return shares
