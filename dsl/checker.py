@@ -236,6 +236,8 @@ class _Checker:
             return t.Optional(self.type_ref(ref.inner))
         if isinstance(ref, n.TList):
             return t.ListOf(self.type_ref(ref.elem))
+        if isinstance(ref, n.TMap):
+            return t.MapOf(self.type_ref(ref.value))
         if isinstance(ref, n.TInt):
             return t.Num(None, True, ref.low, ref.high)
         if ref.name in t.BUILTIN_TYPES:
@@ -718,7 +720,7 @@ class _Checker:
             self.check_literal_against(e.then, joined)
             self.check_literal_against(e.else_, joined)
             return joined
-        if isinstance(e, n.Quantifier | n.Count | n.Sort):
+        if isinstance(e, n.Quantifier | n.Count | n.Sort | n.Each | n.Mapping):
             return self.comprehension(e, scope)
         if isinstance(e, n.ListLit):
             common: t.Type | None = None
@@ -838,7 +840,9 @@ class _Checker:
         self.report.error(e.span, f"cannot compute {left} {e.op} {right}", _unit_hint(right, left))
         return t.UNKNOWN
 
-    def comprehension(self, e: n.Quantifier | n.Count | n.Sort, scope: dict[str, t.Type]) -> t.Type:
+    def comprehension(
+        self, e: n.Quantifier | n.Count | n.Sort | n.Each | n.Mapping, scope: dict[str, t.Type]
+    ) -> t.Type:
         coll = t.strip(self.expr(e.coll, scope))
         if isinstance(coll, t.ListOf):
             elem = coll.elem
@@ -854,10 +858,17 @@ class _Checker:
                 if not _ordered(ktype) and t.strip(ktype) not in (t.TEXT, t.BOOL):
                     self.report.error(key.span, f"cannot sort by a {ktype}")
             return coll if isinstance(coll, t.ListOf) else t.UNKNOWN
+        if isinstance(e, n.Mapping):
+            ktype = t.strip(self.expr(e.key, inner))
+            if ktype != t.TEXT and not isinstance(ktype, t.Enum | t.Unknown):
+                self.report.error(e.key.span, f"a lookup's keys must be texts, not a {ktype}")
+            return t.MapOf(self.expr(e.value, inner))
         if e.where is not None:
             self.need(e.where, self.expr(e.where, inner), t.BOOL)
         if isinstance(e, n.Count):
             return t.INT
+        if isinstance(e, n.Each):
+            return t.ListOf(self.expr(e.body, inner))
         self.need(e.body, self.expr(e.body, inner), t.BOOL)
         return t.BOOL
 
@@ -984,6 +995,8 @@ def _type_names(ref: n.TypeRef) -> Iterator[str]:
         yield ref.name
     elif isinstance(ref, n.TList):
         yield from _type_names(ref.elem)
+    elif isinstance(ref, n.TMap):
+        yield from _type_names(ref.value)
     elif isinstance(ref, n.TOptional):
         yield from _type_names(ref.inner)
 

@@ -129,6 +129,8 @@ def _type(ref: n.TypeRef) -> str:
         return _type(ref.inner) + "?"
     if isinstance(ref, n.TList):
         return "liste af " + _type(ref.elem)
+    if isinstance(ref, n.TMap):
+        return "opslag af " + _type(ref.value)
     if isinstance(ref, n.TInt):
         text = "heltal"
         if ref.low is not None:
@@ -371,6 +373,14 @@ def _e(e: Any, indent: str) -> tuple[str, int]:
     if isinstance(e, n.Sort):
         coll, key = _expr(e.coll, _LEVEL["eller"], indent), _expr(e.key, _LEVEL["eller"], indent)
         return f"sorter {e.var} i {coll} efter {key}", _LEVEL["if"]
+    if isinstance(e, n.Each):
+        where = f" hvor {_expr(e.where, _LEVEL['eller'], indent)}" if e.where is not None else ""
+        coll = _expr(e.coll, _LEVEL["eller"], indent)
+        return f"hver {e.var} i {coll}{where}: {_expr(e.body, 0, indent)}", _LEVEL["if"]
+    if isinstance(e, n.Mapping):
+        coll = _expr(e.coll, _LEVEL["eller"], indent)
+        key = _expr(e.key, _LEVEL["eller"], indent)
+        return f"opslag {e.var} i {coll}: {key} => {_expr(e.value, 0, indent)}", _LEVEL["if"]
     if isinstance(e, n.ListLit):
         return _items("[", [_expr(x, 0, indent + INDENT) for x in e.items], "]", indent), _LEVEL["atom"]
     if isinstance(e, n.RecordLit):
@@ -393,6 +403,6 @@ KEYWORDS = {
     "regel", "undtagelse", "hvis", "så", "ellers", "hjul", "periode", "plads", "tabel", "skema", "efter", "hit",
     "input", "række", "typer", "på", "skift", "med", "mål", "måling", "retning", "basislinje", "pr", "tjener",
     "skal", "må", "ikke", "falde", "stige", "nå", "fjern", "kilde", "citat", "fortolkning", "alle", "nogen",
-    "ingen", "antal", "sorter", "i", "hvor", "eller", "og", "mellem", "sand", "falsk", "intet", "kr", "dag",
+    "ingen", "antal", "sorter", "hver", "opslag", "i", "hvor", "eller", "og", "mellem", "sand", "falsk", "intet", "kr", "dag",
     "dage", "hverdag", "hverdage", "måned", "måneder", "år",
 }  # fmt: skip

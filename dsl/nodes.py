@@ -145,6 +145,28 @@ class Sort:
 
 
 @attrs.frozen
+class Each:
+    """`hver x i xs [hvor …]: f(x)`: a new list, one item per (kept) element."""
+
+    var: str
+    coll: Expr
+    where: Expr | None
+    body: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Mapping:
+    """`opslag x i xs: nøgle => værdi`: a lookup from text keys to values (a JSON object)."""
+
+    var: str
+    coll: Expr
+    key: Expr
+    value: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
 class ListLit:
     items: tuple[Expr, ...]
     span: Span = _span()
@@ -158,7 +180,7 @@ class RecordLit:
 
 Expr = Union[
     Literal, Name, Field, Call, Unary, Binary, Compare, BoolOp, Member, Between, If,
-    Quantifier, Count, Sort, ListLit, RecordLit,
+    Quantifier, Count, Sort, Each, Mapping, ListLit, RecordLit,
 ]  # fmt: skip
 
 # ---------------------------------------------------------------- types
@@ -177,6 +199,12 @@ class TList:
 
 
 @attrs.frozen
+class TMap:
+    value: TypeRef
+    span: Span = _span()
+
+
+@attrs.frozen
 class TOptional:
     inner: TypeRef
     span: Span = _span()
@@ -189,7 +217,7 @@ class TInt:
     span: Span = _span()
 
 
-TypeRef = Union[TName, TList, TOptional, TInt]
+TypeRef = Union[TName, TList, TMap, TOptional, TInt]
 
 # ---------------------------------------------------------------- citations and notes
 

@@ -100,6 +100,9 @@ def _parse_error(path: str, source: str, e: lark.exceptions.UnexpectedInput) -> 
             line, column = _last_position(source)
         if "NUMBER" in e.expected and "RBRACE" in e.expected and len(e.expected) == 2:
             message = f"unexpected {seen}; expected a slot number or '}}'"
+        before = source[: token.start_pos or 0].split()
+        if before and before[-1] in ("alle", "nogen", "ingen", "antal", "hver", "opslag", "sorter"):
+            hint = f"inside og/eller/ikke, put parentheses around it: ({before[-1]} {token} i …: …)"
     else:
         message = "unexpected end of the file"
         line, column = _last_position(source)
@@ -218,6 +221,9 @@ class _ToNodes(Transformer[Token, Any]):
 
     def t_list(self, meta: Any, c: list[Any]) -> n.TList:
         return n.TList(c[0], self._span(meta))
+
+    def t_map(self, meta: Any, c: list[Any]) -> n.TMap:
+        return n.TMap(c[0], self._span(meta))
 
     def t_int(self, meta: Any, c: list[Any]) -> n.TInt:
         low, high = c[0] if c and c[0] is not None else (None, None)
@@ -423,6 +429,12 @@ class _ToNodes(Transformer[Token, Any]):
     def sort(self, meta: Any, c: list[Any]) -> n.Sort:
         return n.Sort(str(c[0]), c[1], c[2], self._span(meta))
 
+    def each(self, meta: Any, c: list[Any]) -> n.Each:
+        return n.Each(str(c[0]), c[1], c[2], c[3], self._span(meta))
+
+    def mapping(self, meta: Any, c: list[Any]) -> n.Mapping:
+        return n.Mapping(str(c[0]), c[1], c[2], c[3], self._span(meta))
+
     def or_op(self, meta: Any, c: list[Any]) -> n.BoolOp:
         return n.BoolOp("eller", c[0], c[1], self._span(meta))
 
@@ -558,7 +570,7 @@ def _is_meta(x: Any) -> bool:
 
 
 def _is_type(x: Any) -> bool:
-    return isinstance(x, n.TName | n.TList | n.TOptional | n.TInt)
+    return isinstance(x, n.TName | n.TList | n.TMap | n.TOptional | n.TInt)
 
 
 def _meta(items: list[Any], title: Any = None) -> n.Meta:

@@ -62,6 +62,16 @@ class ListOf:
 
 
 @attrs.frozen
+class MapOf:
+    """A lookup from text to values, made by `opslag`; its JSON form is an object."""
+
+    value: Type
+
+    def __str__(self) -> str:
+        return f"opslag af {self.value}"
+
+
+@attrs.frozen
 class Optional:
     inner: Type
 
@@ -85,7 +95,7 @@ class Unknown:
         return "?"
 
 
-Type = Union[Num, Simple, Enum, Record, ListOf, Optional, WheelType, Unknown]
+Type = Union[Num, Simple, Enum, Record, ListOf, MapOf, Optional, WheelType, Unknown]
 
 INT = Num(None, True)
 NUMBER = Num(None)
@@ -129,6 +139,8 @@ def assignable(source: Type, target: Type) -> bool:
         return {source.unit, target.unit} <= {None, "brøk"}
     if isinstance(source, ListOf) and isinstance(target, ListOf):
         return assignable(source.elem, target.elem)
+    if isinstance(source, MapOf) and isinstance(target, MapOf):
+        return assignable(source.value, target.value)
     if isinstance(source, Record) and isinstance(target, Record):
         if source.name is not None and source.name == target.name:
             return True

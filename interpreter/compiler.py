@@ -692,6 +692,55 @@ class Program:
 
         return sort
 
+    def _Each(self, e: n.Each) -> Thunk:
+        coll, var, body = self.expr(e.coll), e.var, self.expr(e.body)
+        where = self.expr(e.where) if e.where is not None else None
+
+        def each(env: Env) -> tuple[Any, ...]:
+            items = coll(env)
+            saved = env.locals
+            env.locals = dict(saved)
+            out, needs = [], frozenset[str]()
+            try:
+                for item in items:
+                    env.locals[var] = item
+                    try:
+                        if where is None or where(env):
+                            out.append(body(env))
+                    except Unknown as u:
+                        needs |= u.needs
+            finally:
+                env.locals = saved
+            if needs:
+                raise Unknown(needs)
+            return tuple(out)
+
+        return each
+
+    def _Mapping(self, e: n.Mapping) -> Thunk:
+        coll, var, key, value = self.expr(e.coll), e.var, self.expr(e.key), self.expr(e.value)
+
+        def mapping(env: Env) -> dict[str, Any]:
+            items = coll(env)
+            saved = env.locals
+            env.locals = dict(saved)
+            out, needs = {}, frozenset[str]()
+            try:
+                for item in items:
+                    env.locals[var] = item
+                    try:
+                        k, v = _both(key, value, env)
+                        out[k] = v
+                    except Unknown as u:
+                        needs |= u.needs
+            finally:
+                env.locals = saved
+            if needs:
+                raise Unknown(needs)
+            return out
+
+        return mapping
+
     def _ListLit(self, e: n.ListLit) -> Thunk:
         items = [self.expr(x) for x in e.items]
         return lambda env: tuple(_all(items, env))

@@ -88,6 +88,8 @@ def to_json(value: Any, typ: t.Type) -> Any:
         return {k: to_json(v, ftypes.get(k, t.UNKNOWN)) for k, v in items}
     if isinstance(typ, t.ListOf):
         return [to_json(v, typ.elem) for v in value]
+    if isinstance(typ, t.MapOf):
+        return {k: to_json(v, typ.value) for k, v in value.items()}
     return plain_json(value)
 
 

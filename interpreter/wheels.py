@@ -30,6 +30,15 @@ class CLetting:
     then: CLetting | None = None
     else_: CLetting | None = None
 
+    def member_of(self, env: Any) -> str:
+        """The letting type alone; its payload (e.g. criteria) is not evaluated, so not needed."""
+        if self.cond is None:
+            assert self.member is not None
+            return self.member
+        branch = self.then if self.cond(env) else self.else_
+        assert branch is not None
+        return branch.member_of(env)
+
     def resolve(self, env: Any) -> tuple[str, Any]:
         if self.cond is None:
             assert self.member is not None
@@ -127,7 +136,9 @@ class CompiledWheel:
         number, turn = (vacancy - 1) % size + 1, (vacancy - 1) // size
         slot = self.slot(period, number, env)
         chain = slot.first if slot.second is None or turn % 2 == 0 else slot.second
-        return Place(period.node.label, number, turn, tuple(letting.resolve(env) for letting in chain))
+        primary = chain[0].resolve(env)
+        fallback = tuple((letting.member_of(env), ()) for letting in chain[1:])
+        return Place(period.node.label, number, turn, (primary, *fallback))
 
     def shares(self, env: Any) -> dict[str, Fraction]:
         """Each letting type's exact share of the vacancies: each slot 1/size, 'på skift' half each."""
@@ -140,8 +151,7 @@ class CompiledWheel:
                 slot = self.slot(period, number, env)
                 chains = [slot.first] if slot.second is None else [slot.first, slot.second]
                 for chain in chains:
-                    member, _ = chain[0].resolve(env)
-                    shares[member] += Fraction(1, size * len(chains))
+                    shares[chain[0].member_of(env)] += Fraction(1, size * len(chains))
             except Unknown as u:
                 needs |= u.needs
         if needs:
