@@ -109,6 +109,7 @@ BUILTIN_FUNCTIONS = {
     "max",
     "sum",
     "årstal",
+    "dag_i_måneden",
     "hverdage_mellem",
     "er_hverdag",
     "uden_intet",
@@ -121,6 +122,7 @@ class _Checker:
         self.model = Model(modules)
         self.report = Reporter(self.model.sources)
         self.declared: dict[str, Any] = {}  # global name → declaring node, for duplicates
+        self.fact_names: dict[str, Any] = {}
         self.member_of: dict[str, t.Enum] = {}
         self.in_progress: set[str] = set()
         self.owner = ""  # the named value whose body is being checked, for dependencies
@@ -142,7 +144,10 @@ class _Checker:
         self.check_cycles()
 
     def declare(self, name: str, node: Any, kind: str) -> bool:
-        previous = self.declared.get(name)
+        # Facts have a namespace of their own, so a decision may share its fact's name
+        # (`nybyggeri`); in expressions the fact wins.
+        space = self.fact_names if kind == "fakta" else self.declared
+        previous = space.get(name)
         if previous is not None:
             self.report.error(
                 node.span,
@@ -151,7 +156,7 @@ class _Checker:
                 [(previous.span, f"'{name}' is first declared here")],
             )
             return False
-        self.declared[name] = node
+        space[name] = node
         return True
 
     def collect(self, decl: Any) -> None:
@@ -772,7 +777,8 @@ class _Checker:
         elif e.name in self.member_of:
             ref = Ref("member", e.name, self.member_of[e.name])
         if ref is None:
-            known = list(scope) + list(self.declared) + list(self.member_of) + ["beslutningsdato"]
+            known = list(scope) + list(self.declared) + list(self.fact_names) + list(self.member_of)
+            known.append("beslutningsdato")
             self.report.error(e.span, f"unknown name '{e.name}'", did_you_mean(e.name, known))
             return t.UNKNOWN
         if ref.kind in ("parameter", "definition", "decision", "table", "wheel"):
@@ -952,10 +958,10 @@ class _Checker:
                     self.report.error(arg.span, f"'{name}' cannot compare a {args[0]} with a {atype}")
                     return t.UNKNOWN
             return out or t.UNKNOWN
-        if name in ("årstal", "er_hverdag"):
+        if name in ("årstal", "dag_i_måneden", "er_hverdag"):
             if arity(1):
                 self.need(e.args[0], args[0], t.DATE)
-            return t.INT if name == "årstal" else t.BOOL
+            return t.BOOL if name == "er_hverdag" else t.INT
         if name == "hverdage_mellem":
             if arity(2):
                 self.need(e.args[0], args[0], t.DATE)

@@ -135,22 +135,11 @@ class Program:
         values = {r.label: self.expr(r.consequence) for r in rules}
 
         def tree(rule: n.Rule, env: Env) -> tuple[n.Rule, Any] | None:
-            """The value rule gives, after its exceptions had their say; None if it does not apply."""
-            found, needs = [], frozenset[str]()
-            for exc in children.get(rule.label, ()):
-                try:
-                    result = tree(exc, env)
-                except Unknown as u:
-                    needs |= u.needs
-                    continue
-                if result is not None:
-                    found.append(result)
-            if len(found) > 1:
-                raise conflict(f"'{decision.name}'", [r for r, _ in found])
-            if needs:
-                raise Unknown(needs)
-            if found:
-                return found[0]
+            """The value a rule gives, after its exceptions had their say; None if it does not apply.
+
+            An exception lives inside the rule it excepts: it is only looked at where that
+            rule's condition holds, so it never asks for facts outside the rule's scope.
+            """
             node = None
             if env.trace is not None:
                 kind = "undtagelse" if rule.exception_to else "regel"
@@ -161,6 +150,23 @@ class Program:
                     if node is not None:
                         node.status = "not applicable"
                     return None
+                found, needs = [], frozenset[str]()
+                for exc in children.get(rule.label, ()):
+                    try:
+                        result = tree(exc, env)
+                    except Unknown as u:
+                        needs |= u.needs
+                        continue
+                    if result is not None:
+                        found.append(result)
+                if len(found) > 1:
+                    raise conflict(f"'{decision.name}'", [r for r, _ in found])
+                if needs:
+                    raise Unknown(needs)
+                if found:
+                    if node is not None:
+                        node.status = "overridden"
+                    return found[0]
                 value = values[rule.label](env)
             except Unknown:
                 if node is not None:
@@ -485,6 +491,9 @@ class Program:
     def builtin_årstal(self, e: n.Call, args: list[Thunk]) -> Thunk:
         return lambda env: args[0](env).year
 
+    def builtin_dag_i_måneden(self, e: n.Call, args: list[Thunk]) -> Thunk:
+        return lambda env: args[0](env).day
+
     def builtin_er_hverdag(self, e: n.Call, args: list[Thunk]) -> Thunk:
         return lambda env: calendar.is_working_day(args[0](env))
 
@@ -510,6 +519,8 @@ class Program:
 
             def shift(env: Env) -> dt.date:
                 day, duration = _both(left, right, env)
+                if day is None:
+                    raise EvaluationError(span, "cannot compute with intet", "check for intet first")
                 amount = duration.amount if op == "+" else -duration.amount
                 try:
                     return _shift(day, amount, duration.unit, month_rule)
@@ -533,6 +544,8 @@ class Program:
 
         def arith(env: Env) -> Any:
             a, b = _both(left, right, env)
+            if a is None or b is None:
+                raise EvaluationError(span, "cannot compute with intet", "check for intet first")
             if op == "+":
                 return _norm(a + b)
             if op == "-":
