@@ -6,7 +6,8 @@ from pathlib import Path
 
 from dsl.checker import Model, check
 from dsl.diagnostics import AlmenError, Diagnostic, PolicyError
-from dsl.nodes import Module
+from dsl import versions
+from dsl.nodes import Module, Policy, Span
 from dsl.parser import parse
 
 __all__ = ["AlmenError", "Diagnostic", "Model", "Module", "PolicyError", "check", "load", "parse", "policy_files"]
@@ -21,10 +22,14 @@ def policy_files(path: str | Path) -> list[Path]:
 
 
 def load(path: str | Path) -> Model:
-    """Parse and check every file of a policy."""
+    """Parse and check every file of a policy, applying it to its predecessor if it amends one."""
+    return check(load_modules(Path(path)))
+
+
+def load_modules(path: Path, depth: int = 0) -> list[Module]:
     files = policy_files(path)
-    if not files:
-        raise PolicyError([Diagnostic(_nowhere(str(path)), f"no .almen files in {path}")])
+    if not files or not all(f.is_file() for f in files):
+        raise PolicyError([Diagnostic(_nowhere(str(path)), f"no .almen files at {path}")])
     modules = []
     for f in files:
         try:
@@ -32,10 +37,16 @@ def load(path: str | Path) -> Model:
         except (OSError, UnicodeDecodeError) as e:
             raise PolicyError([Diagnostic(_nowhere(str(f)), f"cannot read the file: {e}")]) from None
         modules.append(parse(source, str(f)))
-    return check(modules)
+    header = next((d for m in modules for d in m.decls if isinstance(d, Policy)), None)
+    if header is None or header.amends is None:
+        return modules
+    if depth >= versions.MAX_DEPTH:
+        raise PolicyError([Diagnostic(header.span, "amendments go round in a circle (or more than 20 deep)")])
+    base = versions.base_path(path, header)
+    if not base.exists():
+        raise PolicyError([Diagnostic(header.span, f"the version this one amends is not at {base}")])
+    return versions.amend(load_modules(base, depth + 1), modules)
 
 
-def _nowhere(path: str):  # type: ignore[no-untyped-def]
-    from dsl.nodes import Span
-
+def _nowhere(path: str) -> Span:
     return Span(path, 1, 1, 1, 2, 0, 0)

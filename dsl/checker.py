@@ -114,7 +114,26 @@ BUILTIN_FUNCTIONS = {
     "er_hverdag",
     "uden_intet",
     "tom",
+    "målopfyldelse",
 }
+
+# What `målopfyldelse()` gives for each goal: numbers as exact text in the measure's unit.
+GOAL_REPORT = t.Record(
+    None,
+    (
+        ("mål", t.TEXT),
+        ("titel", t.Optional(t.TEXT)),
+        ("tjener", t.ListOf(t.TEXT)),
+        ("retning", t.TEXT),
+        ("værdi", t.Optional(t.TEXT)),
+        ("basislinje", t.Optional(t.TEXT)),
+        ("basislinje_pr", t.Optional(t.TEXT)),
+        ("målværdi", t.Optional(t.TEXT)),
+        ("status", t.TEXT),
+        ("mangler", t.ListOf(t.TEXT)),
+        ("kilde", t.TEXT),
+    ),
+)
 
 
 class _Checker:
@@ -962,6 +981,11 @@ class _Checker:
             if arity(1):
                 self.need(e.args[0], args[0], t.DATE)
             return t.BOOL if name == "er_hverdag" else t.INT
+        if name == "målopfyldelse":
+            arity(0)
+            for goal in self.model.goals:
+                self.model.deps.setdefault(self.owner, set()).add(goal)
+            return t.ListOf(GOAL_REPORT)
         if name == "hverdage_mellem":
             if arity(2):
                 self.need(e.args[0], args[0], t.DATE)

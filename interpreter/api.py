@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ class Policy:
         self.id = header.name if header else self.path.name
         self.version = (header.version if header else None) or ""
         self.valid = (header.valid_from, header.valid_to) if header else (None, None)
-        self.sha256 = _digest(self.path)
+        self.sha256 = _digest(self.path, self.model)
         self.schema = dict(self.model.fact_types)
         self.defaults = {
             name: {f.name: self.program.literal_value(f.default) for f in decl.fields if f.default is not None}
@@ -116,9 +117,10 @@ def _date(value: str | dt.date) -> dt.date:
         raise FactError("date", "a date (YYYY-MM-DD)", value) from None
 
 
-def _digest(path: Path) -> str:
+def _digest(path: Path, model: dsl.Model) -> str:
+    """sha256 over every file the policy was built from (a predecessor's too), by relative path."""
     h = hashlib.sha256()
     root = path if path.is_dir() else path.parent
-    for f in dsl.policy_files(path):
-        h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    for module in sorted(model.modules, key=lambda m: os.path.relpath(m.path, root)):
+        h.update(os.path.relpath(module.path, root).encode() + b"\0" + module.source.encode() + b"\0")
     return h.hexdigest()

@@ -122,7 +122,8 @@ def _decide(args: argparse.Namespace, out: Console) -> int:
     if args.format == "json":
         out.print(json.dumps(answer.to_dict(args.level), ensure_ascii=False, indent=2), markup=False)
         return OK
-    if args.command == "explain" and answer.explanation is not None and args.level == "full":
+    tree = args.command == "explain" and args.level == "full" and out.is_terminal
+    if tree and answer.explanation is not None:
         out.print(_rich_tree(answer.explanation))
     else:
         out.print(escape(answer.explain(args.level)))

@@ -470,6 +470,52 @@ class Program:
 
         return place
 
+    def builtin_målopfyldelse(self, e: n.Call, args: list[Thunk]) -> Thunk:
+        goals = [(g, self.expr(g.measure), self.optional(g.target), self.optional(g.baseline and g.baseline.value))
+                 for g in self.model.goals.values()]  # fmt: skip
+
+        def report(env: Env) -> tuple[dict[str, Any], ...]:
+            return tuple(self.goal(g, m, tgt, base, env) for g, m, tgt, base in goals)
+
+        return report
+
+    def optional(self, e: Any) -> Thunk | None:
+        return self.expr(e) if e is not None else None
+
+    def goal(self, g: n.Goal, measure: Thunk, target: Thunk | None, baseline: Thunk | None, env: Env) -> dict[str, Any]:
+        """One key figure: its value against its baseline or target, or what is missing to tell."""
+        unit = t.strip(self.model.type_of(g.measure))
+        shown: dict[str, Any] = {}
+        needs = frozenset[str]()
+        node = env.trace.open(Node("mål", g.name, g.meta.citations, g.meta.notes, g.span)) if env.trace else None
+        try:
+            for key, thunk in (("værdi", measure), ("målværdi", target), ("basislinje", baseline)):
+                if thunk is None:
+                    continue
+                try:
+                    shown[key] = thunk(env)
+                except Unknown as u:
+                    needs |= u.needs
+        finally:
+            if env.trace is not None:
+                env.trace.close()
+        status = "uafklaret" if needs else _goal_status(g.direction, shown)
+        if node is not None:
+            node.outcome, node.text = status, f"retning {g.direction}"
+            node.status = "determined"
+        return {
+            "mål": g.name,
+            "titel": g.meta.title,
+            "tjener": tuple(g.serves),
+            "retning": g.direction,
+            **{key: _figure(shown.get(key), unit) for key in ("værdi", "basislinje")},
+            "basislinje_pr": g.baseline.date.isoformat() if g.baseline is not None else None,
+            "målværdi": _figure(shown.get("målværdi"), unit),
+            "status": status,
+            "mangler": tuple(sorted(needs)),
+            "kilde": "; ".join(c.source for c in g.meta.citations),
+        }
+
     def builtin_længde(self, e: n.Call, args: list[Thunk]) -> Thunk:
         return lambda env: len(args[0](env))
 
@@ -762,6 +808,34 @@ class Program:
         keys = [k for k, _ in e.items]
         values = [self.expr(v) for _, v in e.items]
         return lambda env: dict(zip(keys, _all(values, env), strict=True))
+
+
+def _goal_status(direction: str, shown: dict[str, Any]) -> str:
+    value = shown["værdi"]
+    reference = shown.get("målværdi", shown.get("basislinje"))
+    if reference is None:
+        return "uafklaret"
+    if direction == "skal nå":
+        start = shown.get("basislinje")
+        rising = start is None or reference >= start
+        ok = value >= reference if rising else value <= reference
+    else:
+        ok = {
+            "skal falde": value < reference,
+            "skal stige": value > reference,
+            "må ikke stige": value <= reference,
+            "må ikke falde": value >= reference,
+        }[direction]
+    return "på sporet" if ok else "ikke på sporet"
+
+
+def _figure(value: Any, unit: t.Type) -> str | None:
+    if value is None:
+        return None
+    from interpreter.values import number_json
+
+    shown = number_json(value, unit) if isinstance(unit, t.Num) else value
+    return str(shown)
 
 
 def _unit(typ: t.Type) -> str | None:

@@ -1,0 +1,94 @@
+"""A new version as amendments on top of its predecessor (`ændrer "../2024-2027"`).
+
+Elements are matched by stable name (kind and name): an amending file's element replaces the
+predecessor's element of the same name, `fjern` removes one, anything else is added. A
+parameter's dated values merge: the amendment's values replace those of the same start date
+and add new ones, as OpenFisca reforms do. Both forms load into the same syntax trees.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from dsl import nodes as n
+from dsl.diagnostics import Diagnostic, PolicyError, source_line
+
+MAX_DEPTH = 20  # a chain of amendments longer than this is a loop or a mistake
+
+
+def key(decl: Any) -> tuple[str, str]:
+    """The stable name of a declaration: its kind and name."""
+    if isinstance(decl, n.Policy):
+        return ("politik", "")
+    if isinstance(decl, n.Table):
+        return ("tabel", decl.name)  # a table and a schedule share a namespace
+    return (decl.kind, decl.name)
+
+
+def removal_key(r: n.Removal) -> tuple[str, str]:
+    return ("tabel" if r.target_kind == "skema" else r.target_kind, r.name)
+
+
+def base_path(policy_path: Path, header: n.Policy) -> Path:
+    assert header.amends is not None
+    root = policy_path if policy_path.is_dir() else policy_path.parent
+    return (root / header.amends).resolve()
+
+
+def amend(base: list[n.Module], amendment: list[n.Module]) -> list[n.Module]:
+    """The predecessor's modules with the amendment applied, followed by the amendment's own."""
+    decls = [d for m in amendment for d in m.decls]
+    removals = [d for d in decls if isinstance(d, n.Removal)]
+    replacing = {key(d) for d in decls if not isinstance(d, n.Removal | n.Policy)}
+    base_decls = {key(d): d for m in base for d in m.decls if not isinstance(d, n.Removal)}
+    problems = [
+        Diagnostic(
+            r.span,
+            f"there is no {r.target_kind} '{r.name}' in the version this one amends",
+            None,
+            _line(amendment, r.span),
+        )  # fmt: skip
+        for r in removals
+        if removal_key(r) not in base_decls
+    ]
+    if problems:
+        raise PolicyError(problems)
+    gone = replacing | {removal_key(r) for r in removals} | {("politik", "")}
+    base_header = base_decls.get(("politik", ""))
+    result = [
+        attrs.evolve(m, decls=tuple(d for d in m.decls if key(d) not in gone and not isinstance(d, n.Removal)))
+        for m in base
+    ]
+    for m in amendment:
+        merged = []
+        for d in m.decls:
+            old = base_decls.get(key(d))
+            if isinstance(d, n.ParamDecl) and isinstance(old, n.ParamDecl):
+                d = _merge_values(old, d)
+            elif isinstance(d, n.Policy) and isinstance(base_header, n.Policy):
+                d = _inherit(base_header, d)
+            merged.append(d)
+        result.append(attrs.evolve(m, decls=tuple(merged)))
+    return result
+
+
+def _merge_values(old: n.ParamDecl, new: n.ParamDecl) -> n.ParamDecl:
+    by_date = {v.start: v for v in old.values}
+    by_date.update({v.start: v for v in new.values})
+    meta = new.meta if new.meta.citations else old.meta
+    return attrs.evolve(new, meta=meta, values=tuple(by_date[d] for d in sorted(by_date)))
+
+
+def _inherit(old: n.Policy, new: n.Policy) -> n.Policy:
+    fields = ("title", "municipality", "parties", "document", "month_rule")
+    return attrs.evolve(new, **{f: getattr(new, f) or getattr(old, f) for f in fields})
+
+
+def _line(modules: list[n.Module], span: n.Span) -> str | None:
+    for m in modules:
+        if m.path == span.path:
+            return source_line(m.source, span.line)
+    return None
