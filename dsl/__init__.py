@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dsl import versions
 from dsl.checker import Model, check
 from dsl.diagnostics import AlmenError, Diagnostic, PolicyError
-from dsl import versions
 from dsl.nodes import Module, Policy, Span
 from dsl.parser import parse
 

@@ -50,7 +50,7 @@ def amend(base: list[n.Module], amendment: list[n.Module]) -> list[n.Module]:
             f"there is no {r.target_kind} '{r.name}' in the version this one amends",
             None,
             _line(amendment, r.span),
-        )  # fmt: skip
+        )
         for r in removals
         if removal_key(r) not in base_decls
     ]
