@@ -58,6 +58,21 @@ class Model:
     refs: dict[int, Ref] = attrs.Factory(dict)  # id(Name or Call node) → what it names
     value_types: dict[str, t.Type] = attrs.Factory(dict)  # named value → its type
     deps: dict[str, set[str]] = attrs.Factory(dict)  # named value → named values it reads
+    fact_deps: dict[str, set[str]] = attrs.Factory(dict)  # named value → facts it reads directly
+
+    def closure(self, name: str) -> set[str]:
+        """Every named value `name` may read, itself included."""
+        seen, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo += self.deps.get(current, ())
+        return seen
+
+    def facts_read(self, name: str) -> list[str]:
+        """The facts a decision may read (the input schema of that decision)."""
+        return sorted({f for v in self.closure(name) for f in self.fact_deps.get(v, ())})
 
     @property
     def sources(self) -> dict[str, str]:
@@ -802,6 +817,8 @@ class _Checker:
             return t.UNKNOWN
         if ref.kind in ("parameter", "definition", "decision", "table", "wheel"):
             self.model.deps.setdefault(self.owner, set()).add(e.name)
+        elif ref.kind == "fact":
+            self.model.fact_deps.setdefault(self.owner, set()).add(e.name)
         m.refs[id(e)] = ref
         return ref.type
 
