@@ -305,6 +305,8 @@ def _literal(e: n.Literal) -> str:
     if e.kind == "percent":
         return f"{number} %"
     if e.kind == "money":
+        if "." in number and len(number.split(".")[1]) == 1:
+            number += "0"  # øre: 22904.30 kr, as amounts are written
         return f"{number} kr"
     return number
 
@@ -401,3 +403,26 @@ def _items(open_: str, items: list[str], close: str, indent: str) -> str:
 KEYWORDS = frozenset(
     t.pattern.value for t in _lark().terminals if t.pattern.type == "str" and re.fullmatch(r"\w+", t.pattern.value)
 )
+
+
+# ---------------------------------------------------------------- canonical text of parts, for diff and docs
+
+
+def expr_text(e: Any) -> str:
+    return " ".join(_expr(e, 0).split())
+
+
+def slot_text(v: n.SlotValue) -> str:
+    return _slot_value(v)
+
+
+def cells_text(cells: tuple[n.Cell, ...]) -> str:
+    return ", ".join(_cell(c) for c in cells)
+
+
+def type_text(ref: n.TypeRef) -> str:
+    return _type(ref)
+
+
+def citation_text(c: n.Citation) -> str:
+    return c.source + (f" «{c.quote}»" if c.quote else "")

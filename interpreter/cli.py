@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from decimal import Decimal
@@ -17,8 +18,11 @@ import dsl
 from dsl.diagnostics import AlmenError, PolicyError
 from interpreter import golden
 from interpreter.api import Policy, UnknownDecision
+from interpreter.diff import diff
 from interpreter.explanation import LEVELS, Node
 from interpreter.facts import FactError
+from interpreter.report import RENDERERS, approx
+from interpreter.simulate import load_stock, simulate
 from interpreter.values import show
 
 OK, FINDINGS, USAGE = 0, 1, 2
@@ -57,11 +61,34 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--policy", help="run the scenarios against this policy instead of the one each file names")
     p.add_argument("--min-coverage", type=float, default=0.0, help="fail below this percentage of rules covered")
 
+    p = sub.add_parser("diff", help="what changes between two versions of a policy, rule by rule")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--format", choices=["text", "json", "markdown", "html"], default="text")
+    p.add_argument("--impact", metavar="STOCK", help="also simulate both versions on this housing stock (JSON)")
+    p.add_argument("--from", dest="start", help="impact period start (default: the new version's validity)")
+    p.add_argument("--to", dest="end", help="impact period end")
+
+    p = sub.add_parser("simulate", help="expected vacancies per letting type for a housing stock")
+    p.add_argument("policy")
+    p.add_argument("--stock", required=True, help="JSON file: {'afdelinger': [{navn, afdeling, familieboliger, …}]}")
+    p.add_argument("--from", dest="start", required=True)
+    p.add_argument("--to", dest="end", required=True)
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        handler = {"check": _check, "decide": _decide, "explain": _decide, "fmt": _fmt, "test": _test}
+        handler = {
+            "check": _check,
+            "decide": _decide,
+            "explain": _decide,
+            "fmt": _fmt,
+            "test": _test,
+            "diff": _diff,
+            "simulate": _simulate,
+        }
         return int(handler[args.command](args, out))
     except PolicyError as e:
         err.print(escape(e.render()))
@@ -189,6 +216,53 @@ def _test(args: argparse.Namespace, out: Console) -> int:
             out.print(f"  not covered: {escape(', '.join(missing))}")
         below = below or pct < args.min_coverage
     return FINDINGS if report.failed or below else OK
+
+
+def _day(text: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise FactError(what, "a date (YYYY-MM-DD)", text) from None
+
+
+def _period(policy: Policy, start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
+    low, high = policy.valid
+    first = _day(start, "--from") if start else low
+    last = _day(end, "--to") if end else high
+    if first is None or last is None:
+        raise AlmenError("give --from and --to: the policy states no validity period")
+    if last < first:
+        raise AlmenError(f"--to {last} is before --from {first}")
+    return first, last
+
+
+def _diff(args: argparse.Namespace, out: Console) -> int:
+    old, new = Policy(args.old), Policy(args.new)
+    changes = diff(old.model, new.model)
+    impact = None
+    if args.impact:
+        stock = load_stock(args.impact)
+        start, end = _period(new, args.start, args.end)
+        impact = (simulate(old, stock, start, end), simulate(new, stock, start, end))
+    rendered = RENDERERS[args.format](changes, old.stamp(), new.stamp(), impact)
+    out.print(rendered, markup=False, highlight=False)
+    return FINDINGS if changes else OK
+
+
+def _simulate(args: argparse.Namespace, out: Console) -> int:
+    policy = Policy(args.policy)
+    start, end = _period(policy, args.start, args.end)
+    impact = simulate(policy, load_stock(args.stock), start, end)
+    if args.format == "json":
+        out.print(json.dumps(impact.to_dict(), ensure_ascii=False, indent=2), markup=False)
+        return OK
+    out.print(f"{policy.id} {policy.version}: forventede ledige boliger {start} – {end} (afrundet)")
+    for year, counts in sorted(impact.per_year.items()):
+        out.print(f"  {year}: " + ", ".join(f"{k} {approx(v)}" for k, v in counts.items()))
+    out.print("  i alt: " + ", ".join(f"{k} {approx(v)}" for k, v in impact.total.items()))
+    for note in impact.notes:
+        out.print(f"  note: {escape(note)}")
+    return OK
 
 
 if __name__ == "__main__":
