@@ -141,7 +141,7 @@ def _parts(kind: str, a: Any, b: Any) -> Iterator[tuple[str, str | None, str | N
         yield "parametre", _params(a), _params(b)
         yield "værdi", _text(a.body), _text(b.body)
     elif isinstance(a, n.Decision):
-        yield "type", a.type and type_text(a.type), b.type and type_text(b.type)
+        yield "type", _type_of(a), _type_of(b)
         yield "værdi", _text(a.body), _text(b.body)
     elif isinstance(a, n.Rule):
         yield "undtagelse til", a.exception_to, b.exception_to
@@ -183,6 +183,10 @@ def _parts(kind: str, a: Any, b: Any) -> Iterator[tuple[str, str | None, str | N
         yield "retning", a.direction, b.direction
         yield "målværdi", _text(a.target), _text(b.target)
         yield "basislinje", _baseline(a), _baseline(b)
+
+
+def _type_of(d: n.Decision) -> str | None:
+    return None if d.type is None else type_text(d.type)
 
 
 def _params(d: n.Definition) -> str | None:

@@ -130,7 +130,7 @@ def page(changes: list[Change], old: dict[str, str], new: dict[str, str], impact
     esc = html.escape
     rows = []
     for c in changes:
-        cite = "<br>".join(esc(x) for x in sorted({c.old_citation, c.new_citation} - {None}) if x)
+        cite = "<br>".join(esc(x) for x in sorted({x for x in (c.old_citation, c.new_citation) if x}))
         rows.append(
             f'<tr class="{c.change}"><td>{VERBS[c.change]}</td><td>{esc(c.kind)} <code>{esc(c.name)}</code>'
             f"<br>{esc(c.part)}</td><td><code>{esc(c.old or '')}</code></td><td><code>{esc(c.new or '')}</code></td>"

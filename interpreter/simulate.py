@@ -8,6 +8,7 @@ yearly turnover times the piece's share of the year, spread by the `andele` deci
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from fractions import Fraction
 from pathlib import Path
@@ -78,7 +79,7 @@ def simulate(policy: Policy, stock: list[dict[str, Any]], start: dt.date, end: d
         turnover = _number(department, "fraflytningsprocent", f"afdelinger[{i}]") / 100
         facts = {"afdeling": department.get("afdeling", {})}
         counts = impact.per_department.setdefault(name, {})
-        for piece_start, piece_end in zip(cuts, cuts[1:], strict=False):
+        for piece_start, piece_end in itertools.pairwise(cuts):
             year_days = 366 if _leap(piece_start.year) else 365
             vacancies = dwellings * turnover * Fraction((piece_end - piece_start).days, year_days)
             shares = _shares(policy, facts, _clamp(piece_start, low, high), f"afdelinger[{i}]")
