@@ -18,6 +18,7 @@ import dsl
 from dsl.diagnostics import AlmenError, PolicyError
 from interpreter import golden
 from interpreter.api import Policy, UnknownDecision
+from interpreter.classify import Classification, classifiable, classify
 from interpreter.diff import diff
 from interpreter.explanation import LEVELS, Node
 from interpreter.facts import FactError
@@ -68,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--impact", metavar="STOCK", help="also simulate both versions on this housing stock (JSON)")
     p.add_argument("--from", dest="start", help="impact period start (default: the new version's validity)")
     p.add_argument("--to", dest="end", help="impact period end")
+    p.add_argument("--no-classify", action="store_true", help="skip the permissiveness search of yes/no decisions")
+    p.add_argument("--examples", nargs="*", default=[], help="scenario files whose facts seed that search")
 
     p = sub.add_parser("simulate", help="expected vacancies per letting type for a housing stock")
     p.add_argument("policy")
@@ -244,9 +247,28 @@ def _diff(args: argparse.Namespace, out: Console) -> int:
         stock = load_stock(args.impact)
         start, end = _period(new, args.start, args.end)
         impact = (simulate(old, stock, start, end), simulate(new, stock, start, end))
-    rendered = RENDERERS[args.format](changes, old.stamp(), new.stamp(), impact)
+    verdicts = [] if args.no_classify else _classifications(old, new, changes, args.examples)
+    rendered = RENDERERS[args.format](changes, old.stamp(), new.stamp(), impact, verdicts)
     out.print(rendered, markup=False, highlight=False)
     return FINDINGS if changes else OK
+
+
+def _classifications(old: Policy, new: Policy, changes: list[Any], examples: list[str]) -> list[Classification]:
+    affected = sorted({d for c in changes for d in c.decisions})
+    day = new.valid[0] or dt.date.today()
+    out = []
+    for decision in affected:
+        if decision in old.model.decisions and classifiable(old, decision) and classifiable(new, decision):
+            seeds = [s["facts"] for s in _scenarios(examples) if s.get("decision") == decision]
+            out.append(classify(old, new, decision, day, seeds))
+    return out
+
+
+def _scenarios(paths: list[str]) -> list[dict[str, Any]]:
+    found = []
+    for f in golden.scenario_files([Path(p) for p in paths]):
+        found += json.loads(f.read_text(encoding="utf-8"), parse_float=Decimal).get("scenarios", [])
+    return found
 
 
 def _simulate(args: argparse.Namespace, out: Console) -> int:

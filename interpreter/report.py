@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
 
+from interpreter.classify import Classification
 from interpreter.diff import Change
 from interpreter.simulate import Impact
 
@@ -36,7 +37,13 @@ def _impact_rows(a: Impact, b: Impact) -> list[tuple[str, str, Fraction, Fractio
     return rows
 
 
-def text(changes: list[Change], old: dict[str, str], new: dict[str, str], impact: tuple[Impact, Impact] | None) -> str:
+def text(
+    changes: list[Change],
+    old: dict[str, str],
+    new: dict[str, str],
+    impact: tuple[Impact, Impact] | None,
+    verdicts: list[Classification],
+) -> str:
     lines = [f"diff {_title(old, new)}: {len(changes)} ændring{'er' if len(changes) != 1 else ''}"]
     for c in changes:
         where = f" · {c.part}" if c.part else ""
@@ -50,6 +57,14 @@ def text(changes: list[Change], old: dict[str, str], new: dict[str, str], impact
             lines.append(f"  kilde: {cite}")
         if c.decisions:
             lines.append(f"  kan ændre svar fra: {', '.join(c.decisions)}")
+    for v in verdicts:
+        lines.append(f"\n{v.decision}: {v.verdict} — søgt: {v.searched}")
+        for label, facts in (
+            ("kun ny version giver ja", v.more_permissive),
+            ("kun gammel version giver ja", v.less_permissive),
+        ):
+            if facts is not None:
+                lines.append(f"  {label}: {json.dumps(facts, ensure_ascii=False, default=str)}")
     if impact is not None:
         lines.append("\nvirkning på boligmassen (forventede ledige boliger, afrundet; JSON har de eksakte tal):")
         for label, letting, x, y in _impact_rows(*impact):
@@ -65,6 +80,7 @@ def as_json(
         "new": new,
         "equivalent": not changes,
         "changes": [c.to_dict() for c in changes],
+        "classification": [v.to_dict() for v in verdicts],
     }
     if impact is not None:
         a, b = impact
@@ -126,7 +142,13 @@ code{font-size:.9em}.cite{color:#555;font-size:.85em}
 """
 
 
-def page(changes: list[Change], old: dict[str, str], new: dict[str, str], impact: tuple[Impact, Impact] | None) -> str:
+def page(
+    changes: list[Change],
+    old: dict[str, str],
+    new: dict[str, str],
+    impact: tuple[Impact, Impact] | None,
+    verdicts: list[Classification],
+) -> str:
     esc = html.escape
     rows = []
     for c in changes:
@@ -146,6 +168,15 @@ def page(changes: list[Change], old: dict[str, str], new: dict[str, str], impact
             "<table><tr><th>ændring</th><th>element</th><th>før</th><th>nu</th><th>kilde</th>"
             "<th>kan ændre svar fra</th></tr>" + "".join(rows) + "</table>"
         )
+    for v in verdicts:
+        body.append(f"<h2>{esc(v.decision)}: {esc(v.verdict)}</h2><p>Søgt: {esc(v.searched)}</p>")
+        for label, facts in (
+            ("Kun ny version giver ja", v.more_permissive),
+            ("Kun gammel version giver ja", v.less_permissive),
+        ):
+            if facts is not None:
+                shown = esc(json.dumps(facts, ensure_ascii=False, indent=1, default=str))
+                body.append(f"<details><summary>{label}</summary><pre>{shown}</pre></details>")
     if impact is not None:
         body.append("<h2>Virkning på boligmassen</h2><p>Forventede ledige boliger, afrundet til én decimal.</p>")
         cells = "".join(

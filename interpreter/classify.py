@@ -1,0 +1,222 @@
+"""Does a new version of a yes/no decision grant more, less, or the same? Search a bounded space.
+
+The space is built from the decision's fact types: a base value for every field, then every
+field varied alone over candidates taken from the policies themselves (each number the two
+versions write, one step either side, enum members, true/false, empty and one-item lists).
+Every department variant is combined with every household variant, so the search is
+exhaustive over that grid and says how many fact sets it tried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from dsl import nodes as n
+from dsl import types as t
+from interpreter.api import Policy
+from interpreter.compiler import Env
+from interpreter.facts import FactError, convert_facts
+from interpreter.values import Unknown
+
+MAX_PER_FACT = 400  # variants of one top-level fact
+MAX_TOTAL = 5_000  # fact sets tried in all: a bound on time (about a millisecond each)
+
+
+@attrs.frozen
+class Classification:
+    decision: str
+    verdict: str  # equivalent, more permissive, less permissive, incomparable
+    searched: str
+    more_permissive: dict[str, Any] | None = None  # facts granted by the new version only
+    less_permissive: dict[str, Any] | None = None  # facts granted by the old version only
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+def verdict_of(answer: Any, typ: t.Type, decision: str) -> bool | None:
+    """The yes/no of an answer: the value itself, or its field named like the decision."""
+    if isinstance(typ, t.Simple) and typ == t.BOOL:
+        return bool(answer)
+    if isinstance(typ, t.Record) and typ.field(decision) == t.BOOL:
+        return bool(answer[decision])
+    return None
+
+
+def classifiable(policy: Policy, decision: str) -> bool:
+    typ = policy.model.value_types.get(decision, t.UNKNOWN)
+    return (isinstance(typ, t.Simple) and typ == t.BOOL) or (
+        isinstance(typ, t.Record) and typ.field(decision) == t.BOOL
+    )
+
+
+def classify(
+    old: Policy, new: Policy, decision: str, day: dt.date, seeds: list[dict[str, Any]] | None = None
+) -> Classification:
+    """Search the grid (around each seed's facts, when examples are given) for diverging answers."""
+    numbers = _numbers(old) | _numbers(new)
+    used = _fields_used(old, decision) | _fields_used(new, decision)
+    facts = sorted(set(old.model.facts_read(decision)) | set(new.model.facts_read(decision)))
+    schema = {**old.schema, **new.schema}
+    grant_new = grant_old = None
+    tried = 0
+    seen: set[str] = set()
+    grids = [
+        itertools.product(
+            *(
+                list(itertools.islice(_variants(schema[f], numbers, day, used, seed.get(f, _NONE)), MAX_PER_FACT))
+                for f in facts
+            )  # fmt: skip
+        )
+        for seed in seeds or [{}]
+    ]
+    # round robin over the seeds' grids, so a bounded search visits every example's neighbourhood
+    for combo in (c for group in itertools.zip_longest(*grids) for c in group if c is not None):
+        if tried >= MAX_TOTAL or (grant_new is not None and grant_old is not None):
+            break  # the budget is spent, or both directions are found: nothing more to learn
+        given = dict(zip(facts, combo, strict=True))
+        fingerprint = json.dumps(given, sort_keys=True, default=str)
+        if fingerprint in seen:
+            continue
+        seen.add(fingerprint)
+        a, b = _answer(old, decision, given, day), _answer(new, decision, given, day)
+        if a is None or b is None:
+            continue
+        tried += 1
+        if b and not a and grant_new is None:
+            grant_new = given
+        if a and not b and grant_old is None:
+            grant_old = given
+    around = f"around {len(seeds)} example fact sets, " if seeds else ""
+    stopped = " (stopped early: both directions found)" if grant_new and grant_old else ""
+    searched = (
+        f"{tried} fact sets{stopped} with a determined answer under both versions, {around}each fact's fields varied "
+        f"one at a time over the numbers both versions write (±1 or ±0.01), enum values, true/false, on {day}"
+    )
+    verdict = {
+        (False, False): "equivalent on the searched space",
+        (True, False): "more permissive",
+        (False, True): "less permissive",
+        (True, True): "incomparable",
+    }[(grant_new is not None, grant_old is not None)]
+    return Classification(decision, verdict, searched, grant_new, grant_old)
+
+
+_NONE = object()
+
+
+def _answer(policy: Policy, decision: str, facts: dict[str, Any], day: dt.date) -> bool | None:
+    low, high = policy.valid
+    if low is not None and high is not None:
+        day = min(max(day, low), high)
+    try:
+        converted = convert_facts(
+            {k: v for k, v in facts.items() if k in policy.schema}, policy.schema, policy.defaults
+        )
+        raw = policy.program.values[decision](Env(policy.program, converted, day, None))
+    except (Unknown, FactError):
+        return None
+    return verdict_of(raw, policy.model.value_types.get(decision, t.UNKNOWN), decision)
+
+
+def _numbers(policy: Policy) -> set[tuple[str | None, Fraction]]:
+    """Every number the policy writes, with its unit: the thresholds worth testing around."""
+    found: set[tuple[str | None, Fraction]] = set()
+    for module in policy.model.modules:
+        for node in _walk(module.decls):
+            if isinstance(node, n.Literal) and node.kind in ("int", "number", "percent", "money"):
+                unit = {"percent": "%", "money": "kr"}.get(node.kind)
+                found.add((unit, Fraction(node.value)))
+    return found
+
+
+def _fields_used(policy: Policy, decision: str) -> set[str]:
+    """Names of the record fields the decision's rules may read: only those are worth varying."""
+    m = policy.model
+    nodes: list[Any] = []
+    for name in m.closure(decision):
+        for table in (m.definitions, m.decisions, m.tables, m.wheels, m.params):
+            if name in table:
+                nodes.append(table[name])
+        nodes += m.rules.get(name, []) + m.slot_exceptions.get(name, [])
+    return {x.name for x in _walk(nodes) if isinstance(x, n.Field)}
+
+
+def _walk(x: Any) -> Iterator[Any]:
+    yield x
+    if isinstance(x, tuple | list):
+        for item in x:
+            yield from _walk(item)
+    elif attrs.has(type(x)):
+        for field in attrs.fields(type(x)):
+            if field.name != "span":
+                yield from _walk(getattr(x, field.name))
+
+
+def _candidates(typ: t.Type, numbers: set[tuple[str | None, Fraction]], day: dt.date) -> list[Any]:
+    typ = t.strip(typ)
+    if isinstance(typ, t.Enum):
+        return list(typ.members)
+    if typ == t.BOOL:
+        return [False, True]
+    if typ == t.DATE:
+        return [day.isoformat(), (day - dt.timedelta(days=365)).isoformat(), (day - dt.timedelta(days=800)).isoformat()]
+    if isinstance(typ, t.Num):
+        step = Fraction(1) if typ.integer or typ.unit is None else Fraction(1, 100)
+        values = {Fraction(0)}
+        for unit, value in numbers:
+            if unit == typ.unit or (unit is None and typ.unit is None):
+                values |= {value - step, value, value + step}
+        if typ.integer:
+            values = {v for v in values if v.denominator == 1}
+        if typ.low is not None:
+            values = {v for v in values if v >= typ.low}
+        if typ.high is not None:
+            values = {v for v in values if v <= typ.high}
+        return [int(v) if v.denominator == 1 else t.show_number(v) for v in sorted(values)]
+    if isinstance(typ, t.ListOf):
+        elem = t.strip(typ.elem)
+        if isinstance(elem, t.Num) and elem.integer:
+            return [[], [day.year], [day.year - 2], [day.year - 3]]  # years, as conviction lists are
+        if isinstance(elem, t.Enum):
+            return [[], *([m] for m in elem.members), list(elem.members)]
+        return [[]]
+    return []
+
+
+def _variants(
+    typ: t.Type, numbers: set[tuple[str | None, Fraction]], day: dt.date, used: set[str], seed: Any = _NONE
+) -> Iterator[Any]:
+    """A base value (the seed's, where given), then the base with each part the rules read varied alone."""
+    optional = isinstance(typ, t.Optional)
+    typ = t.strip(typ)
+    if not isinstance(typ, t.Record) or seed is None:
+        if seed is not _NONE:
+            yield seed
+        if optional:
+            yield None
+        values = _candidates(typ, numbers, day) if not isinstance(typ, t.Record) else []
+        if isinstance(typ, t.Num) and values:
+            values.insert(0, values.pop(len(values) // 2))  # a middling base, not the extreme
+        yield from values
+        if isinstance(typ, t.Record):
+            yield from _variants(typ, numbers, day, used)
+        return
+    given = seed if isinstance(seed, dict) else {}
+    if optional and seed is _NONE:
+        yield None
+    base = {
+        name: next(_variants(ftype, numbers, day, used, given.get(name, _NONE)), None) for name, ftype in typ.fields
+    }
+    yield base
+    for name, ftype in typ.fields:
+        if name in used:
+            for value in itertools.islice(_variants(ftype, numbers, day, used, given.get(name, _NONE)), 1, None):
+                yield {**base, name: value}
