@@ -73,7 +73,7 @@ def classify(
             *(
                 list(itertools.islice(_variants(schema[f], numbers, day, used, seed.get(f, _NONE)), MAX_PER_FACT))
                 for f in facts
-            )  # fmt: skip
+            )
         )
         for seed in seeds or [{}]
     ]

@@ -22,7 +22,7 @@ from interpreter.classify import Classification, classifiable, classify
 from interpreter.diff import diff
 from interpreter.explanation import LEVELS, Node
 from interpreter.facts import FactError
-from interpreter.report import RENDERERS, approx
+from interpreter.report import RENDERERS, DiffReport, approx
 from interpreter.simulate import load_stock, simulate
 from interpreter.values import show
 
@@ -248,7 +248,7 @@ def _diff(args: argparse.Namespace, out: Console) -> int:
         start, end = _period(new, args.start, args.end)
         impact = (simulate(old, stock, start, end), simulate(new, stock, start, end))
     verdicts = [] if args.no_classify else _classifications(old, new, changes, args.examples)
-    rendered = RENDERERS[args.format](changes, old.stamp(), new.stamp(), impact, verdicts)
+    rendered = RENDERERS[args.format](DiffReport(changes, old.stamp(), new.stamp(), impact, verdicts))
     out.print(rendered, markup=False, highlight=False)
     return FINDINGS if changes else OK
 

@@ -471,8 +471,10 @@ class Program:
         return place
 
     def builtin_målopfyldelse(self, e: n.Call, args: list[Thunk]) -> Thunk:
-        goals = [(g, self.expr(g.measure), self.optional(g.target), self.optional(g.baseline and g.baseline.value))
-                 for g in self.model.goals.values()]  # fmt: skip
+        goals = [
+            (g, self.expr(g.measure), self.optional(g.target), self.optional(g.baseline and g.baseline.value))
+            for g in self.model.goals.values()
+        ]
 
         def report(env: Env) -> tuple[dict[str, Any], ...]:
             return tuple(self.goal(g, m, tgt, base, env) for g, m, tgt, base in goals)

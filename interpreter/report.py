@@ -8,9 +8,21 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
 
+import attrs
+
 from interpreter.classify import Classification
 from interpreter.diff import Change
 from interpreter.simulate import Impact
+
+
+@attrs.frozen
+class DiffReport:
+    changes: list[Change]
+    old: dict[str, str]
+    new: dict[str, str]
+    impact: tuple[Impact, Impact] | None = None
+    verdicts: list[Classification] = attrs.Factory(list)
+
 
 VERBS = {"added": "tilføjet", "removed": "fjernet", "changed": "ændret"}
 
@@ -19,6 +31,17 @@ def approx(value: Fraction) -> str:
     """A count rounded to one decimal for reading; the JSON keeps the exact value."""
     exact = Decimal(value.numerator) / Decimal(value.denominator)
     return str(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN))
+
+
+def signed(value: Fraction) -> str:
+    text = approx(value)
+    return text if text.startswith("-") else "+" + text
+
+
+def _examples(v: Classification) -> list[tuple[str, dict[str, Any]]]:
+    """The counterexamples found: fact sets only one of the versions says yes to."""
+    pairs = [("Kun ny version giver ja", v.more_permissive), ("Kun gammel version giver ja", v.less_permissive)]
+    return [(label, facts) for label, facts in pairs if facts is not None]
 
 
 def _title(old: dict[str, str], new: dict[str, str]) -> str:
@@ -37,13 +60,8 @@ def _impact_rows(a: Impact, b: Impact) -> list[tuple[str, str, Fraction, Fractio
     return rows
 
 
-def text(
-    changes: list[Change],
-    old: dict[str, str],
-    new: dict[str, str],
-    impact: tuple[Impact, Impact] | None,
-    verdicts: list[Classification],
-) -> str:
+def text(r: DiffReport) -> str:
+    changes, old, new, impact, verdicts = r.changes, r.old, r.new, r.impact, r.verdicts
     lines = [f"diff {_title(old, new)}: {len(changes)} ændring{'er' if len(changes) != 1 else ''}"]
     for c in changes:
         where = f" · {c.part}" if c.part else ""
@@ -59,22 +77,17 @@ def text(
             lines.append(f"  kan ændre svar fra: {', '.join(c.decisions)}")
     for v in verdicts:
         lines.append(f"\n{v.decision}: {v.verdict} — søgt: {v.searched}")
-        for label, facts in (
-            ("kun ny version giver ja", v.more_permissive),
-            ("kun gammel version giver ja", v.less_permissive),
-        ):
-            if facts is not None:
-                lines.append(f"  {label}: {json.dumps(facts, ensure_ascii=False, default=str)}")
+        for label, facts in _examples(v):
+            lines.append(f"  {label.lower()}: {json.dumps(facts, ensure_ascii=False, default=str)}")
     if impact is not None:
         lines.append("\nvirkning på boligmassen (forventede ledige boliger, afrundet; JSON har de eksakte tal):")
         for label, letting, x, y in _impact_rows(*impact):
-            lines.append(f"  {label:>6}  {letting:<20} {approx(x):>10} → {approx(y):>10}  ({approx(y - x):>+8})")
+            lines.append(f"  {label:>6}  {letting:<20} {approx(x):>10} → {approx(y):>10}  ({signed(y - x):>8})")
     return "\n".join(lines)
 
 
-def as_json(
-    changes: list[Change], old: dict[str, str], new: dict[str, str], impact: tuple[Impact, Impact] | None
-) -> str:
+def as_json(r: DiffReport) -> str:
+    changes, old, new, impact, verdicts = r.changes, r.old, r.new, r.impact, r.verdicts
     data: dict[str, Any] = {
         "old": old,
         "new": new,
@@ -101,9 +114,8 @@ def _delta(a: Impact, b: Impact) -> dict[str, Any]:
     }
 
 
-def markdown(
-    changes: list[Change], old: dict[str, str], new: dict[str, str], impact: tuple[Impact, Impact] | None
-) -> str:
+def markdown(r: DiffReport) -> str:
+    changes, old, new, impact, verdicts = r.changes, r.old, r.new, r.impact, r.verdicts
     out = [f"# Diff {_title(old, new)}", "", f"{len(changes)} ændringer.", ""]
     if changes:
         out += ["| ændring | element | del | før | nu | kilde | kan ændre |", "|---|---|---|---|---|---|---|"]
@@ -119,6 +131,10 @@ def markdown(
                 ", ".join(c.decisions),
             ]
             out.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+    for v in verdicts:
+        out += ["", f"**{v.decision}**: {v.verdict}. Søgt: {v.searched}."]
+        for label, facts in _examples(v):
+            out += ["", f"{label}:", "", "```json", json.dumps(facts, ensure_ascii=False, indent=1, default=str), "```"]
     if impact is not None:
         out += [
             "",
@@ -128,7 +144,7 @@ def markdown(
             "|---|---|---|---|---|",
         ]
         for label, letting, x, y in _impact_rows(*impact):
-            out.append(f"| {label} | {letting} | {approx(x)} | {approx(y)} | {approx(y - x)} |")
+            out.append(f"| {label} | {letting} | {approx(x)} | {approx(y)} | {signed(y - x)} |")
     return "\n".join(out) + "\n"
 
 
@@ -142,13 +158,8 @@ code{font-size:.9em}.cite{color:#555;font-size:.85em}
 """
 
 
-def page(
-    changes: list[Change],
-    old: dict[str, str],
-    new: dict[str, str],
-    impact: tuple[Impact, Impact] | None,
-    verdicts: list[Classification],
-) -> str:
+def page(r: DiffReport) -> str:
+    changes, old, new, impact, verdicts = r.changes, r.old, r.new, r.impact, r.verdicts
     esc = html.escape
     rows = []
     for c in changes:
@@ -170,18 +181,14 @@ def page(
         )
     for v in verdicts:
         body.append(f"<h2>{esc(v.decision)}: {esc(v.verdict)}</h2><p>Søgt: {esc(v.searched)}</p>")
-        for label, facts in (
-            ("Kun ny version giver ja", v.more_permissive),
-            ("Kun gammel version giver ja", v.less_permissive),
-        ):
-            if facts is not None:
-                shown = esc(json.dumps(facts, ensure_ascii=False, indent=1, default=str))
-                body.append(f"<details><summary>{label}</summary><pre>{shown}</pre></details>")
+        for label, facts in _examples(v):
+            shown = esc(json.dumps(facts, ensure_ascii=False, indent=1, default=str))
+            body.append(f"<details><summary>{label}</summary><pre>{shown}</pre></details>")
     if impact is not None:
         body.append("<h2>Virkning på boligmassen</h2><p>Forventede ledige boliger, afrundet til én decimal.</p>")
         cells = "".join(
             f"<tr><td>{esc(label)}</td><td>{esc(letting)}</td><td class=num>{approx(x)}</td>"
-            f"<td class=num>{approx(y)}</td><td class=num>{approx(y - x)}</td></tr>"
+            f"<td class=num>{approx(y)}</td><td class=num>{signed(y - x)}</td></tr>"
             for label, letting, x, y in _impact_rows(*impact)
         )
         body.append("<table><tr><th>år</th><th>udlejningstype</th><th>før</th><th>nu</th><th>forskel</th></tr>")
