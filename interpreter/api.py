@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +37,15 @@ class Answer:
     policy: dict[str, str]
     raw: Any = attrs.field(default=None, repr=False)  # the run-time value (Fractions, dates)
 
-    def explain(self, level: str = "full") -> str:
+    def explain(self, level: str = "full", redact: bool = False) -> str:
         if self.explanation is None:
             return f"{self.decision}: {self.status}"
-        text = render(self.explanation, level)
+        text = render(self.explanation, level, redact)
         if self.status == "undetermined":
             text += "\nneeds: " + ", ".join(self.needs)
         return text
 
-    def to_dict(self, level: str = "full") -> dict[str, Any]:
+    def to_dict(self, level: str = "full", redact: bool = False) -> dict[str, Any]:
         d: dict[str, Any] = {"decision": self.decision, "date": self.date.isoformat(), "status": self.status}
         d["value"] = self.value
         if self.status == "undetermined":
@@ -51,7 +53,7 @@ class Answer:
         if self.explanation is not None:
             d["reason"] = render(self.explanation, "reason")
             if level != "reason":
-                d["explanation"] = self.explanation.to_dict()
+                d["explanation"] = self.explanation.to_dict(redact)
         d["policy"] = dict(self.policy)
         return d
 
@@ -102,6 +104,26 @@ class Policy:
         root = trace.root.children[0] if trace is not None and trace.root.children else None
         value = to_json(raw, self.model.value_types.get(name, t.UNKNOWN)) if status == "determined" else None
         return Answer(name, day, status, value, needs, root, self.stamp(), raw)
+
+
+def decision_record(answer: Answer, facts: Any, include_facts: bool = False) -> dict[str, Any]:
+    """One line of a decision log: what was decided, under which policy, on which facts (by hash)."""
+    canonical = json.dumps(facts, sort_keys=True, ensure_ascii=False, default=str).encode()
+    record: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "policy": dict(answer.policy),
+        "decision": answer.decision,
+        "date": answer.date.isoformat(),
+        "facts_sha256": hashlib.sha256(canonical).hexdigest(),
+        "status": answer.status,
+        "value": answer.value,
+    }
+    if answer.status == "undetermined":
+        record["needs"] = list(answer.needs)
+    if include_facts:
+        record["facts"] = json.loads(canonical)
+    return record
 
 
 def load_policy(path: str | Path) -> Policy:

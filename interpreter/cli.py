@@ -17,10 +17,10 @@ from rich.tree import Tree
 import dsl
 from dsl.diagnostics import AlmenError, PolicyError
 from interpreter import golden
-from interpreter.api import Policy, UnknownDecision
+from interpreter.api import Policy, UnknownDecision, decision_record
 from interpreter.classify import Classification, classifiable, classify
 from interpreter.diff import diff
-from interpreter.explanation import LEVELS, Node
+from interpreter.explanation import LEVELS, REDACTED, Node
 from interpreter.facts import FactError
 from interpreter.report import RENDERERS, DiffReport, approx
 from interpreter.simulate import load_stock, simulate
@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--date", required=True, help="the decision date, YYYY-MM-DD")
         p.add_argument("--format", choices=["text", "json"], default="text")
         p.add_argument("--level", choices=LEVELS, default="full" if name == "explain" else "reason")
+        p.add_argument("--redact", action="store_true", help="hide fact values; show the conditions they met")
+        p.add_argument("--log", metavar="FILE", help="append a decision record (JSON line) to FILE")
+        p.add_argument("--log-facts", action="store_true", help="include the raw facts in the decision record")
 
     p = sub.add_parser("fmt", help="rewrite policy files in the canonical layout")
     p.add_argument("policy")
@@ -148,15 +151,19 @@ def _read_facts(path: str) -> Any:
 
 def _decide(args: argparse.Namespace, out: Console) -> int:
     policy = Policy(args.policy)
-    answer = policy.decide(args.decision, _read_facts(args.facts), args.date, explain=True)
+    facts = _read_facts(args.facts)
+    answer = policy.decide(args.decision, facts, args.date, explain=True)
+    if args.log:
+        with open(args.log, "a", encoding="utf-8") as log:
+            log.write(json.dumps(decision_record(answer, facts, args.log_facts), ensure_ascii=False) + "\n")
     if args.format == "json":
-        out.print(json.dumps(answer.to_dict(args.level), ensure_ascii=False, indent=2), markup=False)
+        out.print(json.dumps(answer.to_dict(args.level, args.redact), ensure_ascii=False, indent=2), markup=False)
         return OK
     tree = args.command == "explain" and args.level == "full" and out.is_terminal
     if tree and answer.explanation is not None:
-        out.print(_rich_tree(answer.explanation))
+        out.print(_rich_tree(answer.explanation, args.redact))
     else:
-        out.print(escape(answer.explain(args.level)))
+        out.print(escape(answer.explain(args.level, args.redact)))
     if answer.status == "undetermined":
         out.print(f"[bold yellow]undetermined[/]; needs: {escape(', '.join(answer.needs))}")
     p = answer.policy
@@ -164,7 +171,7 @@ def _decide(args: argparse.Namespace, out: Console) -> int:
     return OK
 
 
-def _rich_tree(node: Node, tree: Tree | None = None) -> Tree:
+def _rich_tree(node: Node, redact: bool, tree: Tree | None = None) -> Tree:
     label = f"[bold]{node.kind}[/] {escape(node.name)}"
     if node.text:
         label += f": {escape(node.text)}"
@@ -178,9 +185,9 @@ def _rich_tree(node: Node, tree: Tree | None = None) -> Tree:
     for note in node.notes:
         branch.add(f"[magenta]fortolkning:[/] {escape(note)}")
     for path, value in node.inputs:
-        branch.add(f"[dim]· {escape(path)} = {escape(show(value))}[/]")
+        branch.add(f"[dim]· {escape(path)} = {REDACTED if redact else escape(show(value))}[/]")
     for child in node.children:
-        _rich_tree(child, branch)
+        _rich_tree(child, redact, branch)
     return branch
 
 

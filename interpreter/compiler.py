@@ -33,8 +33,8 @@ class Env:
         self.program = program
         self.facts = facts
         self.date = date
-        self.memo: dict[str, Any] = {}
-        self.nodes: dict[str, Node] = {}
+        self.memo: dict[Any, Any] = {}  # named values by name, calls by (name, *arguments)
+        self.nodes: dict[Any, Node] = {}
         self.trace = trace
         self.locals: dict[str, Any] = {}
 
@@ -98,7 +98,10 @@ class Program:
             if name in memo:
                 value = memo[name]
                 if env.trace is not None and name in env.nodes:
-                    env.trace.attach(env.nodes[name])
+                    first = env.nodes[name]  # explained where first used; here only a reference
+                    env.trace.attach(
+                        Node(kind, name, meta.citations, (), span, "se ovenfor", first.outcome, first.status)
+                    )
                 if type(value) is Unknown:
                     raise value
                 return value
@@ -433,19 +436,43 @@ class Program:
         return getattr(self, "builtin_" + e.name)(e, args)
 
     def call_definition(self, name: str, args: list[Thunk]) -> Thunk:
+        """A definition with parameters: evaluated once per distinct arguments in one decision."""
         decl = self.model.definitions[name]
+        params, body = self.functions[name]
 
         def call(env: Env) -> Any:
-            params, body = self.functions[name]
             values = _all(args, env)
+            key = (name, *(_identity(v) for v in values))
+            memo = env.memo
+            if key in memo:
+                result = memo[key]
+                if env.trace is not None and key in env.nodes:
+                    first = env.nodes[key]
+                    env.trace.attach(
+                        Node(
+                            "definition",
+                            name,
+                            decl.meta.citations,
+                            (),
+                            decl.span,
+                            "se ovenfor",
+                            first.outcome,
+                            first.status,
+                        )
+                    )
+                if type(result) is Unknown:
+                    raise result
+                return result
             saved = env.locals
             env.locals = dict(zip(params, values, strict=True))
             node = None
             if env.trace is not None:
                 node = env.trace.open(Node("definition", name, decl.meta.citations, decl.meta.notes, decl.span))
+                env.nodes[key] = node
             try:
                 result = body(env)
-            except Unknown:
+            except Unknown as u:
+                memo[key] = u
                 if node is not None:
                     node.status = "undetermined"
                 raise
@@ -453,6 +480,7 @@ class Program:
                 env.locals = saved
                 if node is not None and env.trace is not None:
                     env.trace.close()
+            memo[key] = result
             if node is not None:
                 node.outcome = result
             return result
@@ -838,6 +866,14 @@ def _figure(value: Any, unit: t.Type) -> str | None:
 
     shown = number_json(value, unit) if isinstance(unit, t.Num) else value
     return str(shown)
+
+
+def _identity(value: Any) -> Any:
+    """A memo key for an argument: plain values by value, records and lists by identity (they
+    live as long as the evaluation, and their contents never change)."""
+    if value is None or isinstance(value, str | int | Fraction | dt.date):
+        return value
+    return ("id", id(value))
 
 
 def _unit(typ: t.Type) -> str | None:

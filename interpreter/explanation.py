@@ -11,6 +11,10 @@ from interpreter.values import plain_json, show
 
 LEVELS = ("reason", "failed", "full")
 
+# What a redacted explanation shows instead of a fact's value: the conditions it met or
+# failed stay visible, the personal value (an age, an income, a conviction) does not.
+REDACTED = "[skjult]"
+
 
 @attrs.define(eq=False)
 class Node:
@@ -27,7 +31,7 @@ class Node:
     inputs: list[tuple[str, Any]] = attrs.Factory(list)
     children: list[Node] = attrs.Factory(list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, redact: bool = False) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind, "rule": self.name}
         if self.citations:
             d["citation"] = "; ".join(_citation(c) for c in self.citations)
@@ -41,9 +45,9 @@ class Node:
         if self.notes:
             d["interpretation"] = list(self.notes)
         if self.inputs:
-            d["inputs"] = {path: plain_json(value) for path, value in self.inputs}
+            d["inputs"] = {path: REDACTED if redact else plain_json(value) for path, value in self.inputs}
         if self.children:
-            d["children"] = [c.to_dict() for c in self.children]
+            d["children"] = [c.to_dict(redact) for c in self.children]
         return d
 
     def walk(self) -> Any:
@@ -83,13 +87,13 @@ class Trace:
 # ---------------------------------------------------------------- rendering as text
 
 
-def render(root: Node, level: str = "full") -> str:
+def render(root: Node, level: str = "full", redact: bool = False) -> str:
     if level == "reason":
         return reason(root)
     if level == "failed":
         return "\n".join([reason(root)] + [f"  ✗ {line}" for line in failed(root)])
     lines: list[str] = []
-    _tree(root, "", lines)
+    _tree(root, "", lines, redact)
     return "\n".join(lines)
 
 
@@ -119,7 +123,7 @@ def failed(root: Node) -> list[str]:
     return out
 
 
-def _tree(node: Node, indent: str, lines: list[str]) -> None:
+def _tree(node: Node, indent: str, lines: list[str], redact: bool) -> None:
     cite = "; ".join(_citation(c) for c in node.citations)
     head = f"{indent}{node.kind} {node.name}"
     if node.text:
@@ -134,6 +138,6 @@ def _tree(node: Node, indent: str, lines: list[str]) -> None:
     for note in node.notes:
         lines.append(f"{indent}  fortolkning: {note}")
     for path, value in node.inputs:
-        lines.append(f"{indent}  · {path} = {show(value)}")
+        lines.append(f"{indent}  · {path} = {REDACTED if redact else show(value)}")
     for child in node.children:
-        _tree(child, indent + "  ", lines)
+        _tree(child, indent + "  ", lines, redact)
