@@ -463,6 +463,7 @@ class Program:
                 if type(result) is Unknown:
                     raise result
                 return result
+            env.pinned.append(values)  # keeps identity keys unique: no argument is freed and its id reused
             saved = env.locals
             env.locals = dict(zip(params, values, strict=True))
             node = None

@@ -101,7 +101,7 @@ def test_division_by_zero_points_at_the_division(arithmetic: Policy) -> None:
     with pytest.raises(EvaluationError) as info:
         arithmetic.decide("deling", {"indkomst": 1}, DATE)
     e = info.value
-    assert (Path(e.path).name, e.line, e.column) == ("01.almen", 16, 24)
+    assert (Path(e.path).name, e.line, e.column) == ("01.almen", 16, 25)
     assert e.message == "division by zero"
     assert "    16 | beslutning deling: kr = indkomst / 0" in str(e)
 
@@ -173,6 +173,15 @@ def test_no_rule_applies_points_at_the_decision(tilskud: Policy) -> None:
 def test_undecided_exception_leaves_the_answer_undetermined(tilskud: Policy) -> None:
     a = tilskud.decide("tilskud", {"alder": 30, "handicap": False}, DATE)
     assert (a.status, a.value, a.needs) == ("undetermined", None, ("barn",))
+    a = tilskud.decide("tilskud", {"alder": 30}, DATE)
+    assert (a.status, a.needs) == ("undetermined", ("barn", "handicap"))
+
+
+def test_exceptions_are_only_consulted_where_their_rule_applies(tilskud: Policy) -> None:
+    a = tilskud.decide("tilskud", {}, DATE)
+    assert (a.status, a.needs) == ("undetermined", ("alder",))
+    with pytest.raises(NoRuleApplies):
+        tilskud.decide("tilskud", {"alder": 10, "handicap": True, "barn": True}, DATE)
 
 
 def test_two_rules_of_equal_rank_conflict(tmp_path: Path) -> None:
@@ -588,22 +597,28 @@ def test_full_tree_has_citations_notes_conditions_and_inputs(forklaring: Policy)
     a = forklaring.decide("tilskud", {"person": {"alder": 30}, "handicap": False}, DATE)
     assert a.explain("full").splitlines() == [
         "beslutning tilskud = 1000  [§ 1]",
-        "  undtagelse tilskud.handicap (not applicable)  [§ 2]",
-        "    betingelse tilskud.handicap: handicap = falsk  [§ 2]",
         "  regel tilskud.voksen = 1000  [§ 1, stk. 1 «voksne får 1000 kr.»]",
         "    fortolkning: Voksen betyder fyldt 18.",
         "    betingelse tilskud.voksen: person.alder >= 18 = sand  [§ 1, stk. 1 «voksne får 1000 kr.»]",
         "      · person.alder = 30",
+        "    undtagelse tilskud.handicap (not applicable)  [§ 2]",
+        "      betingelse tilskud.handicap: handicap = falsk  [§ 2]",
         "  regel tilskud.barn (not applicable)  [§ 1, stk. 2]",
         "    betingelse tilskud.barn: person.alder < 18 = falsk  [§ 1, stk. 2]",
         "      · person.alder = 30",
     ]
 
 
+def test_full_tree_marks_the_rule_an_exception_overrode(forklaring: Policy) -> None:
+    text = forklaring.decide("tilskud", {"person": {"alder": 30}, "handicap": True}, DATE).explain("full")
+    assert "  regel tilskud.voksen (overridden)  [§ 1, stk. 1 «voksne får 1000 kr.»]" in text
+    assert "undtagelse tilskud.handicap = 2000  [§ 2]" in text
+
+
 def test_undetermined_explanation_ends_with_needs(forklaring: Policy) -> None:
     a = forklaring.decide("tilskud", {"person": {"alder": 30}}, DATE)
     assert a.explain("reason") == "tilskud: undetermined\nneeds: handicap"
-    assert "    betingelse tilskud.handicap: handicap (undetermined)  [§ 2]" in a.explain("full")
+    assert "betingelse tilskud.handicap: handicap (undetermined)  [§ 2]" in a.explain("full")
 
 
 def test_without_explain_there_is_no_tree(forklaring: Policy) -> None:
@@ -633,14 +648,17 @@ def test_to_dict_of_a_determined_answer(forklaring: Policy) -> None:
     assert "needs" not in d
     assert d["explanation"]["kind"] == "beslutning"
     assert d["explanation"]["citation"] == "§ 1"
-    assert d["explanation"]["children"][1]["interpretation"] == ["Voksen betyder fyldt 18."]
+    voksen = next(c for c in d["explanation"]["children"] if c["rule"] == "tilskud.voksen")
+    assert voksen["interpretation"] == ["Voksen betyder fyldt 18."]
+    assert voksen["citation"] == "§ 1, stk. 1 «voksne får 1000 kr.»"
+    assert voksen["outcome"] == 1000
     assert set(d["policy"]) == {"id", "version", "sha256"}
     assert (d["policy"]["id"], d["policy"]["version"]) == ("p", "1")
     assert re.fullmatch(r"[0-9a-f]{64}", d["policy"]["sha256"])
 
 
 def test_to_dict_of_an_undetermined_answer_lists_needs(forklaring: Policy) -> None:
-    d = forklaring.decide("tilskud", {}, DATE).to_dict()
+    d = forklaring.decide("tilskud", {"person": {"alder": 30}}, DATE).to_dict()
     assert (d["status"], d["value"], d["needs"]) == ("undetermined", None, ["handicap"])
     assert d["explanation"]["status"] == "undetermined"
 
