@@ -180,9 +180,15 @@ def almen_cmd() -> list[str]:
     return [sys.executable, "-m", "interpreter.cli"]
 
 
-def run_env(tmpdir: str | None = None) -> dict[str, str]:
+def run_env(pycache: str | None, tmpdir: str | None = None) -> dict[str, str]:
+    """The child's environment. With `pycache`, bytecode is written to and read from that folder
+    (PYTHONPYCACHEPREFIX), as an installed almen has its .pyc files; nothing is written into the
+    source tree. Without it, the environment is inherited as it is."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = pycache
     if tmpdir is not None:
         env["TMPDIR"] = tmpdir  # tempfile.gettempdir() and so Lark's cache file follow TMPDIR
     return env
@@ -194,45 +200,45 @@ def wall(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.Complet
     return time.perf_counter() - start, proc
 
 
-def time_process(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> dict[str, Any]:
-    env = env or run_env()
-    times, last = [], None
+def time_process(cmd: list[str], runs: int, env: dict[str, str]) -> dict[str, Any]:
+    times = []
     for _ in range(runs):
-        seconds, last = wall(cmd, env)
-        if last.returncode != 0:
-            return {"ok": False, "exit": last.returncode, "stderr": last.stderr.strip()[-500:]}
+        seconds, proc = wall(cmd, env)
+        if proc.returncode != 0:
+            return {"ok": False, "exit": proc.returncode, "stderr": proc.stderr.strip()[-500:]}
         times.append(seconds)
     return {"ok": True, "median_s": statistics.median(times), "runs_s": times}
 
 
-def lark_cache_files() -> list[str]:
-    return sorted(str(p) for p in Path(tempfile.gettempdir()).glob(".lark_cache*"))
-
-
-def bench_check(runs: int) -> dict[str, Any]:
+def bench_check(runs: int, pycache: str) -> dict[str, Any]:
     cmd = [*almen_cmd(), "check", POLICY]
-    wall(cmd, run_env())  # make sure Lark's grammar cache exists: "cold" means a new process, not a new machine
-    warm_cache = time_process(cmd, runs)
+    # One run first, not timed: it writes the bytecode and makes sure Lark's grammar cache exists.
+    # "Cold" here means a new process each time, as a user or a CI step starts almen.
+    wall(cmd, run_env(pycache))
+    cold = time_process(cmd, runs, run_env(pycache))
     # Lark caches the grammar analysis in tempfile.gettempdir() (cache=True in dsl/parser.py);
     # an empty TMPDIR for the child is the same as a cleared cache, without deleting anyone's file.
-    fresh = tempfile.mkdtemp(prefix="almen-bench-")
+    fresh = tempfile.mkdtemp(prefix="almen-bench-tmp-")
     try:
-        cleared = time_process(cmd, 1, run_env(fresh))
+        cleared = time_process(cmd, 1, run_env(pycache, fresh))
         cleared["cache_written"] = sorted(p.name for p in Path(fresh).glob(".lark_cache*"))
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
-    startup = time_process([sys.executable, "-c", "pass"], runs)
+    inherited = time_process(cmd, runs, run_env(None))
+    inherited["PYTHONDONTWRITEBYTECODE"] = os.environ.get("PYTHONDONTWRITEBYTECODE")
+    startup = time_process([sys.executable, "-c", "pass"], runs, run_env(pycache))
     return {
         "command": "almen check " + POLICY,
-        "cold": warm_cache,
+        "cold": cold,
         "lark_cache_cleared": cleared,
-        "lark_cache_files": lark_cache_files(),
+        "inherited_env": inherited,
+        "lark_cache_files": sorted(str(p) for p in Path(tempfile.gettempdir()).glob(".lark_cache*")),
         "python_startup": startup,
     }
 
 
-def bench_simulate(runs: int, repeats: int) -> dict[str, Any]:
-    _, helped = wall([*almen_cmd(), "simulate", "--help"], run_env())
+def bench_simulate(runs: int, repeats: int, pycache: str) -> dict[str, Any]:
+    _, helped = wall([*almen_cmd(), "simulate", "--help"], run_env(pycache))
     if helped.returncode != 0:
         return {"available": False, "reason": "almen simulate --help failed"}
     stock = ROOT / SIMULATE_ARGS[SIMULATE_ARGS.index("--stock") + 1]
@@ -240,7 +246,7 @@ def bench_simulate(runs: int, repeats: int) -> dict[str, Any]:
         return {"available": False, "reason": f"no stock file {stock.relative_to(ROOT)}"}
     cmd = [*almen_cmd(), "simulate", *SIMULATE_ARGS]
     out: dict[str, Any] = {"available": True, "command": "almen simulate " + " ".join(SIMULATE_ARGS)}
-    out["process"] = time_process(cmd, runs)
+    out["process"] = time_process(cmd, runs, run_env(pycache))
     try:  # the same four years in-process, after the policy is loaded (interpreter.simulate, if it is there)
         from interpreter.simulate import load_stock, simulate
 
@@ -355,10 +361,14 @@ def main(argv: list[str] | None = None) -> int:
 
     process: dict[str, Any] = {}
     if not args.no_process:
-        print("  timing almen check as whole processes …", file=sys.stderr)
-        process["check"] = bench_check(runs)
-        print("  timing almen simulate …", file=sys.stderr)
-        process["simulate"] = bench_simulate(runs, repeats)
+        pycache = tempfile.mkdtemp(prefix="almen-bench-pycache-")
+        try:
+            print("  timing almen check as whole processes …", file=sys.stderr)
+            process["check"] = bench_check(runs, pycache)
+            print("  timing almen simulate …", file=sys.stderr)
+            process["simulate"] = bench_simulate(runs, repeats, pycache)
+        finally:
+            shutil.rmtree(pycache, ignore_errors=True)
 
     targets = []
     worst = max(ratios["trappe_slowdown_vs_reference"], ratios["fortrinsret_slowdown_vs_reference"])
@@ -436,14 +446,18 @@ def print_report(r: dict[str, Any]) -> None:
     p = r["process"]
     if p:
         c = p["check"]
-        print("\nwhole process (new Python process each run, wall time)")
+        print("\nwhole process (new Python process each run, wall time; bytecode cached as for an installed almen)")
         if c["cold"]["ok"]:
             runs = ", ".join(f"{x:.3f}" for x in c["cold"]["runs_s"])
             print(f"  {c['command']}: median {c['cold']['median_s']:.3f} s  (runs: {runs})")
         else:
             print(f"  {c['command']}: FAILED exit {c['cold']['exit']}: {c['cold']['stderr']}")
         if c["lark_cache_cleared"]["ok"]:
-            print(f"  same, Lark grammar cache cleared (empty TMPDIR): {c['lark_cache_cleared']['median_s']:.3f} s")
+            print(f"  same, Lark grammar cache cleared (empty TMPDIR), 1 run: {c['lark_cache_cleared']['median_s']:.3f} s")
+        inh = c["inherited_env"]
+        if inh["ok"]:
+            note = f"PYTHONDONTWRITEBYTECODE={inh['PYTHONDONTWRITEBYTECODE']}" if inh["PYTHONDONTWRITEBYTECODE"] else ""
+            print(f"  same, environment as inherited {note}: median {inh['median_s']:.3f} s")
         print(f"  python -c pass (interpreter start-up alone): median {c['python_startup']['median_s']:.3f} s")
         s = p["simulate"]
         if not s["available"]:

@@ -27,7 +27,7 @@ Thunk = Callable[["Env"], Any]
 class Env:
     """What one evaluation sees: the facts, the decision date, memos, locals, maybe a trace."""
 
-    __slots__ = ("date", "facts", "locals", "memo", "nodes", "program", "trace")
+    __slots__ = ("date", "facts", "locals", "memo", "nodes", "pinned", "program", "trace")
 
     def __init__(self, program: Program, facts: dict[str, Any], date: dt.date, trace: Trace | None):
         self.program = program
@@ -37,6 +37,7 @@ class Env:
         self.nodes: dict[Any, Node] = {}
         self.trace = trace
         self.locals: dict[str, Any] = {}
+        self.pinned: list[Any] = []
 
 
 def _both(fa: Thunk, fb: Thunk, env: Env) -> tuple[Any, Any]:
