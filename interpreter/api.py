@@ -102,6 +102,8 @@ class Policy:
         except EvaluationError as e:
             raise e.quoted(self.model.sources) from None
         root = trace.root.children[0] if trace is not None and trace.root.children else None
+        if root is not None and self.model.policy is not None:
+            root.notes = self.model.policy.notes + root.notes  # the policy's own interpretations
         value = to_json(raw, self.model.value_types.get(name, t.UNKNOWN)) if status == "determined" else None
         return Answer(name, day, status, value, needs, root, self.stamp(), raw)
 

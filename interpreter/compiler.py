@@ -316,7 +316,7 @@ class Program:
             period = next(p for p in wheel.periods if p.node.label == place.period)
             slot = period.slots[place.slot - 1].node
             node.text = f"periode {place.period}, plads {place.slot}, tur {place.turn + 1}"
-            node.notes = tuple(getattr(slot, "notes", ()))
+            node.notes = wheel.node.meta.notes + tuple(getattr(slot, "notes", ()))
             node.outcome = member
         return {
             "plads": place.slot,
@@ -336,7 +336,9 @@ class Program:
             shares = wheel.shares(env)
         finally:
             env.trace.close()
-        node.text = f"periode {wheel.period(env).node.label}"
+        period = wheel.period(env)
+        node.text = f"periode {period.node.label}"
+        node.notes += tuple(note for slot in period.node.slots for note in slot.notes)
         node.outcome = shares
         return shares
 
@@ -415,6 +417,7 @@ class Program:
 
     def _Field(self, e: n.Field) -> Thunk:
         obj, name = self.expr(e.obj), e.name
+        notes = self.field_notes(e)
 
         def get(env: Env) -> Any:
             o = obj(env)
@@ -423,11 +426,18 @@ class Program:
                 if type(value) is Missing:
                     raise Unknown(frozenset((value.path,)))
                 if env.trace is not None and type(value) is not FactRecord:
-                    env.trace.read(f"{o.path}.{name}", value)
+                    env.trace.read(f"{o.path}.{name}", value, notes)
                 return value
             return o[name]
 
         return get
+
+    def field_notes(self, e: n.Field) -> tuple[str, ...]:
+        """Interpretation notes on the fact field read here: how the fact is to be understood."""
+        record = t.strip(self.model.type_of(e.obj))
+        decl = self.model.record_decls.get(record.name or "") if isinstance(record, t.Record) else None
+        field = next((f for f in decl.fields if f.name == e.name), None) if decl else None
+        return field.notes if field else ()
 
     def _Call(self, e: n.Call) -> Thunk:
         ref = self.model.refs[id(e)]

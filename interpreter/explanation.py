@@ -78,10 +78,13 @@ class Trace:
     def attach(self, node: Node) -> None:
         self.stack[-1].children.append(node)
 
-    def read(self, path: str, value: Any) -> None:
-        inputs = self.stack[-1].inputs
-        if (path, value) not in inputs:
-            inputs.append((path, value))
+    def read(self, path: str, value: Any, notes: tuple[str, ...] = ()) -> None:
+        node = self.stack[-1]
+        if (path, value) not in node.inputs:
+            node.inputs.append((path, value))
+        for note in notes:
+            if note not in node.notes:
+                node.notes += (note,)
 
 
 # ---------------------------------------------------------------- rendering as text
