@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from dsl import nodes as n
-from dsl.parser import _lark, parse
+from dsl.parser import lark_parser, parse
 from dsl.types import show_number
 
 INDENT = "  "
@@ -401,7 +401,9 @@ def _items(open_: str, items: list[str], close: str, indent: str) -> str:
 
 # Words the grammar reserves: an enum member spelled like one must be quoted.
 KEYWORDS = frozenset(
-    t.pattern.value for t in _lark().terminals if t.pattern.type == "str" and re.fullmatch(r"\w+", t.pattern.value)
+    term.pattern.value
+    for term in lark_parser().terminals
+    if term.pattern.type == "str" and re.fullmatch(r"\w+", term.pattern.value)
 )
 
 

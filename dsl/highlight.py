@@ -36,7 +36,7 @@ from pygments.token import (
     Whitespace,
 )
 
-from dsl.parser import _lark
+from dsl.parser import lark_parser
 from dsl.types import BUILTIN_TYPES
 
 __all__ = ["AlmenLexer", "keyword_categories", "keywords", "units"]
@@ -54,7 +54,7 @@ _TYPE_RULES = ("base_type", "unit")
 @functools.cache
 def _grammar() -> tuple[dict[str, str], dict[str, list[tuple[str, tuple[str, ...], str | None]]]]:
     """(keyword terminal name → its text, rule name → [(origin, expansion, alias)])."""
-    parser = _lark()
+    parser = lark_parser()
     literal = {t.name: str(t.pattern.value) for t in parser.terminals if t.pattern.type == "str"}
     rules: dict[str, list[tuple[str, tuple[str, ...], str | None]]] = {}
     for rule in parser.rules:

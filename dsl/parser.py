@@ -28,7 +28,7 @@ FRIENDLY = {
 
 
 @functools.cache
-def _lark() -> lark.Lark:
+def lark_parser() -> lark.Lark:
     return lark.Lark(
         GRAMMAR.read_text(encoding="utf-8"),
         parser="lalr",
@@ -44,7 +44,7 @@ def parse(source: str, path: str = "<tekst>") -> n.Module:
     if len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
         raise _error(path, source, 1, 1, f"file is larger than {MAX_SOURCE_BYTES:,} bytes", None)
     try:
-        tree = _lark().parse(source)
+        tree = lark_parser().parse(source)
         return n.Module(path, source, tuple(_ToNodes(path).transform(tree).children))
     except lark.exceptions.UnexpectedInput as e:
         raise _parse_error(path, source, e) from None
@@ -66,7 +66,7 @@ def _error(path: str, source: str, line: int, column: int, message: str, hint: s
 def _describe(terminal: str) -> str:
     if terminal in FRIENDLY:
         return FRIENDLY[terminal]
-    for t in _lark().terminals:
+    for t in lark_parser().terminals:
         if t.name == terminal and t.pattern.type == "str":
             return f'"{t.pattern.value}"'
     return terminal.lower()

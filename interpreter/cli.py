@@ -23,6 +23,7 @@ from interpreter.diff import diff
 from interpreter.explanation import LEVELS, REDACTED, Node
 from interpreter.facts import FactError
 from interpreter.report import RENDERERS, DiffReport, approx
+from interpreter.schema import decisions_schema, fact_schema
 from interpreter.simulate import load_stock, simulate
 from interpreter.values import show
 
@@ -82,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--to", dest="end", required=True)
     p.add_argument("--format", choices=["text", "json"], default="text")
 
+    p = sub.add_parser("schema", help="JSON Schema of the facts a decision reads")
+    p.add_argument("policy")
+    p.add_argument("decision", nargs="?", help="one decision; all of them when left out")
+
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -94,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             "test": _test,
             "diff": _diff,
             "simulate": _simulate,
+            "schema": _schema,
         }
         return int(handler[args.command](args, out))
     except PolicyError as e:
@@ -276,6 +282,13 @@ def _scenarios(paths: list[str]) -> list[dict[str, Any]]:
     for f in golden.scenario_files([Path(p) for p in paths]):
         found += json.loads(f.read_text(encoding="utf-8"), parse_float=Decimal).get("scenarios", [])
     return found
+
+
+def _schema(args: argparse.Namespace, out: Console) -> int:
+    policy = Policy(args.policy)
+    schema = fact_schema(policy, args.decision) if args.decision else decisions_schema(policy)
+    out.print(json.dumps(schema, ensure_ascii=False, indent=2), markup=False)
+    return OK
 
 
 def _simulate(args: argparse.Namespace, out: Console) -> int:

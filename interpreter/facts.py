@@ -101,6 +101,10 @@ def _convert(value: Any, typ: t.Type, path: str, defaults: dict[str, dict[str, A
         if len(value) > MAX_LIST:
             raise FactError(path, f"a list of at most {MAX_LIST} items", value)
         return tuple(_convert(v, typ.elem, f"{path}[{i}]", defaults) for i, v in enumerate(value))
+    if isinstance(typ, t.MapOf):
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise FactError(path, f"an object ({typ})", value)
+        return {k: _convert(v, typ.value, f"{path}.{k}", defaults) for k, v in value.items()}
     if isinstance(typ, t.Record):
         if not isinstance(value, dict):
             raise FactError(path, f"an object ({typ})", value)

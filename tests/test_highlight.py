@@ -14,7 +14,7 @@ import pytest
 from pygments.token import Comment, Error, Keyword, Literal, Name, Number, Operator, String
 
 from dsl.highlight import AlmenLexer, keywords, textmate_grammar
-from dsl.parser import _lark
+from dsl.parser import lark_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = sorted((ROOT / "policies").rglob("*.almen"))
@@ -23,7 +23,7 @@ TEXTMATE = ROOT / "editors" / "almen.tmLanguage.json"
 # The grammar's keywords: every quoted literal of dsl/almen.lark that is a word.
 KEYWORDS = keywords()
 KEYWORD_TERMINALS = {
-    t.name for t in _lark().terminals if t.pattern.type == "str" and re.fullmatch(r"\w+", t.pattern.value)
+    t.name for t in lark_parser().terminals if t.pattern.type == "str" and re.fullmatch(r"\w+", t.pattern.value)
 }
 
 # Valid policy text using the keywords no policy under policies/ uses (goals, amendments, …).
@@ -54,7 +54,7 @@ CORPUS: dict[str, str] = {
 def parser_keywords(source: str) -> Iterator[tuple[int, int, int, str]]:
     """(offset, line, column, text) of every keyword token, as the parser's own lexer sees it:
     a keyword in a place where the grammar wants a name (`beslutning hjul`) is a name there."""
-    for token in _lark().parse_interactive(source).iter_parse():
+    for token in lark_parser().parse_interactive(source).iter_parse():
         if token.type in KEYWORD_TERMINALS:
             assert token.start_pos is not None and token.line is not None and token.column is not None
             yield token.start_pos, token.line, token.column, str(token)
@@ -115,7 +115,7 @@ def test_policies_are_found() -> None:
 
 def test_snippets_are_valid_policy_text() -> None:
     for source in SNIPPETS.values():
-        _lark().parse(source)
+        lark_parser().parse(source)
 
 
 def _kinds(source: str) -> list[tuple[Any, str]]:
