@@ -25,6 +25,7 @@ CITATION = re.compile(
 )
 
 HIT_POLICIES = ("unik", "første")
+MONTH_RULES = ("sidste_dag", "fejl")  # how a month is added to the 31st: round to the month's end, or refuse
 
 
 @attrs.frozen
@@ -171,6 +172,13 @@ class _Checker:
             if first is not None:
                 span = n.Span(first.path, 1, 1, 1, 2, 0, 0)
                 self.report.error(span, "the policy has no header", 'add: politik navn { version "…" … }')
+        header = self.model.policy
+        if header is not None and header.month_rule is not None and header.month_rule not in MONTH_RULES:
+            self.report.error(
+                header.month_rule_span,
+                f"unknown månedsregel '{header.month_rule}'",
+                did_you_mean(header.month_rule, MONTH_RULES) or "use 'sidste_dag' or 'fejl'",
+            )
         self.resolve_types()
         for name, decl in self.model.facts.items():
             self.model.fact_types[name] = self.type_ref(decl.type)
@@ -492,7 +500,7 @@ class _Checker:
             self.check_literal_against(e, typ)
             if not t.comparable(ctype, typ):
                 self.report.error(e.span, f"a {ctype} cannot be compared with this input, a {typ}")
-            elif constant(e) is None:
+            elif constant(e, self.model.refs) is None:
                 self.report.error(e.span, "a table cell must be a constant", "write the number, date or text itself")
         ordered = isinstance(t.strip(typ), t.Num | t.Unknown) or t.strip(typ) == t.DATE
         if isinstance(cell, n.CellCompare | n.CellRange) and not ordered:
@@ -512,7 +520,9 @@ class _Checker:
         reported_gap = False
         reported: set[tuple[int, int]] = set()
         for point in itertools.product(*domains):
-            hits = [r for r in rows if all(_matches(c, p) for c, p in zip(r.cells, point, strict=True))]
+            hits = [
+                r for r in rows if all(_matches(c, p, self.model.refs) for c, p in zip(r.cells, point, strict=True))
+            ]
             if not hits and not reported_gap:
                 reported_gap = True
                 where = ", ".join(
@@ -866,13 +876,11 @@ class _Checker:
         elif isinstance(left, t.Num) and isinstance(right, t.Num):
             units = (left.unit, right.unit)
             if e.op == "*":
-                if None in units or "brøk" in units or "%" in units:
-                    rest = [u for u in units if u not in (None, "brøk")]
-                    if len(rest) <= 1 or set(rest) == {"%", "kr"}:
-                        unit = "kr" if "kr" in rest else (rest[0] if rest else ("brøk" if "brøk" in units else None))
-                        if rest == ["%", "%"]:
-                            unit = None
-                        return t.Num(unit, left.integer and right.integer)
+                # a plain number or share scales anything; a percentage of an amount is an amount
+                rest = [u for u in units if u not in (None, "brøk")]
+                if len(rest) <= 1 or set(rest) == {"%", "kr"}:
+                    unit = "kr" if "kr" in rest else (rest[0] if rest else ("brøk" if "brøk" in units else None))
+                    return t.Num(unit, left.integer and right.integer)
             else:  # division: exact, so integers give a share
                 if right.unit is None or right.unit == "brøk":
                     unit = left.unit if left.unit not in (None,) else "brøk"
@@ -1056,10 +1064,14 @@ def _source(e: Any, sources: dict[str, str]) -> str:
 # ---------------------------------------------------------------- table analysis helpers
 
 
-def constant(e: Any) -> Any:
-    """The value of a constant cell expression, or None."""
+def constant(e: Any, refs: dict[int, Ref] | None = None) -> Any:
+    """The value of a constant cell expression (a literal, a negated or divided number, an enum
+    member written bare), or None."""
     if isinstance(e, n.Literal):
         return e.value if e.kind != "null" else None
+    if isinstance(e, n.Name) and refs is not None:
+        ref = refs.get(id(e))
+        return e.name if ref is not None and ref.kind == "member" else None
     if isinstance(e, n.Unary) and e.op == "-":
         inner = constant(e.operand)
         return -inner if isinstance(inner, int | Fraction) else None
@@ -1126,11 +1138,11 @@ def _cell_exprs(c: n.Cell) -> list[Any]:
     return []
 
 
-def _matches(c: n.Cell, point: Any) -> bool:
+def _matches(c: n.Cell, point: Any, refs: dict[int, Ref]) -> bool:
     if isinstance(c, n.CellAny) or point == "-":
         return True
     if isinstance(c, n.CellValues):
-        return any(constant(v) == point for v in c.values)
+        return any(constant(v, refs) == point for v in c.values)
     if isinstance(c, n.CellCompare):
         return compare(c.op, point, constant(c.value))
     if isinstance(c, n.CellRange):

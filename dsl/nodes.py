@@ -256,6 +256,7 @@ class Policy:
     month_rule: str | None = None
     notes: tuple[str, ...] = ()
     span: Span = _span()
+    month_rule_span: Span = _span()
     kind = "politik"
 
 

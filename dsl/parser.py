@@ -16,6 +16,7 @@ from dsl.diagnostics import Diagnostic, PolicyError, source_line
 
 GRAMMAR = Path(__file__).with_name("almen.lark")
 MAX_SOURCE_BYTES = 1_000_000  # a policy file is prose-sized; anything larger is a mistake
+MAX_NESTING = 100  # levels of nested expressions; later stages recurse, so the bound keeps them safe
 
 # What a person calls the terminals the grammar names.
 FRIENDLY = {
@@ -45,6 +46,7 @@ def parse(source: str, path: str = "<tekst>") -> n.Module:
         raise _error(path, source, 1, 1, f"file is larger than {MAX_SOURCE_BYTES:,} bytes", None)
     try:
         tree = lark_parser().parse(source)
+        _check_depth(tree, path, source)
         return n.Module(path, source, tuple(_ToNodes(path).transform(tree).children))
     except lark.exceptions.UnexpectedInput as e:
         raise _parse_error(path, source, e) from None
@@ -56,6 +58,24 @@ def parse(source: str, path: str = "<tekst>") -> n.Module:
         raise
     except RecursionError:
         raise _error(path, source, 1, 1, "the file is nested too deeply to read", None) from None
+
+
+def _check_depth(tree: lark.Tree[Any], path: str, source: str) -> None:
+    """Refuse nesting deeper than MAX_NESTING, found without recursion."""
+    stack: list[tuple[Any, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            meta = node.meta
+            raise _error(
+                path,
+                source,
+                getattr(meta, "line", 1),
+                getattr(meta, "column", 1),
+                f"this is nested more than {MAX_NESTING} levels deep",
+                "split the expression into named definitions",
+            )
+        stack += [(child, depth + 1) for child in node.children if isinstance(child, lark.Tree)]
 
 
 def _error(path: str, source: str, line: int, column: int, message: str, hint: str | None) -> PolicyError:
@@ -75,9 +95,10 @@ def _describe(terminal: str) -> str:
 def _expected(names: set[str]) -> str:
     if {"NAME", "NUMBER", "STRING"} <= names:
         return "an expression"
-    words = sorted({_describe(t) for t in names})
-    if len(words) > 6:
-        words = words[:6] + ["…"]
+    # keywords first (a missing `så` is the likely mistake), punctuation after
+    words = sorted({_describe(t) for t in names}, key=lambda w: (not w.strip('"').isalpha(), w))
+    if len(words) > 10:
+        words = [*words[:10], "…"]
     return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
 
 
@@ -94,8 +115,11 @@ def _parse_error(path: str, source: str, e: lark.exceptions.UnexpectedInput) -> 
             message += f"; expected {_expected(set(e.allowed))}"
     elif isinstance(e, lark.exceptions.UnexpectedToken):
         token = e.token
-        seen = "the end of the file" if token.type == "$END" else f'"{token}"'
-        message = f"unexpected {seen}; expected {_expected(set(e.expected))}"
+        seen = "end of file" if token.type == "$END" else f'"{token}"'
+        message = f"unexpected {seen}; expected {_expected(_acceptable(e))}"
+        pos = token.start_pos or 0
+        if str(token) == "," and 0 < pos < len(source) - 1 and source[pos - 1].isdigit() and source[pos + 1].isdigit():
+            hint = "numbers are written with a decimal point and no thousands separator: 22904.30 kr"
         if token.type == "$END":
             line, column = _last_position(source)
         if "NUMBER" in e.expected and "RBRACE" in e.expected and len(e.expected) == 2:
@@ -104,9 +128,19 @@ def _parse_error(path: str, source: str, e: lark.exceptions.UnexpectedInput) -> 
         if before and before[-1] in ("alle", "nogen", "ingen", "antal", "hver", "opslag", "sorter"):
             hint = f"inside og/eller/ikke, put parentheses around it: ({before[-1]} {token} i …: …)"
     else:
-        message = "unexpected end of the file"
+        message = "unexpected end of file"
         line, column = _last_position(source)
     return _error(path, source, line, column, message, hint)
+
+
+def _acceptable(e: lark.exceptions.UnexpectedToken) -> set[str]:
+    """What could really come next: the parser is asked, so tokens that only follow after a
+    reduction (`så` after a condition) are named, and impossible ones are not."""
+    try:
+        accepted = set(e.interactive_parser.accepts()) if e.interactive_parser is not None else set()
+    except (lark.exceptions.LarkError, RecursionError):
+        accepted = set()
+    return accepted or set(e.expected)
 
 
 def _last_position(source: str) -> tuple[int, int]:
@@ -163,6 +197,8 @@ class _ToNodes(Transformer[Token, Any]):
                 fields["notes"] += (value,)
             elif key == "valid":
                 fields["valid_from"], fields["valid_to"] = value
+            elif key == "month_rule":
+                fields["month_rule"], fields["month_rule_span"] = value
             else:
                 fields[key] = value
         return n.Policy(str(children[0]), span=self._span(meta), **fields)
@@ -192,7 +228,7 @@ class _ToNodes(Transformer[Token, Any]):
         return "document", _string(c[0])
 
     def h_month_rule(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
-        return "month_rule", str(c[0])
+        return "month_rule", (str(c[0]), self._span(meta))
 
     def header_item(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
         return "notes", c[0]

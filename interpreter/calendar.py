@@ -8,9 +8,6 @@ import functools
 
 import holidays
 
-# How to add a month to 31 January. The policy header names one (`månedsregel`).
-MONTH_RULES = ("sidste_dag", "fejl")
-
 
 class MonthError(ValueError):
     """The date does not exist in the target month and the policy said not to round."""

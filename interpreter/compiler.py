@@ -229,7 +229,7 @@ class Program:
     # ---------------------------------------------------------------- decision tables
     def table(self, table: n.Table) -> Thunk:
         inputs = [self.expr(e) for e in table.inputs]
-        rows = [(row, [_cell(c) for c in row.cells], self.expr(row.output)) for row in table.rows]
+        rows = [(row, [_cell(c, self.model.refs) for c in row.cells], self.expr(row.output)) for row in table.rows]
 
         def evaluate(env: Env) -> Any:
             values: list[Any] = []
@@ -400,6 +400,8 @@ class Program:
                 value = env.facts[name]
                 if type(value) is Missing:
                     raise Unknown(frozenset((value.path,)))
+                if env.trace is not None and type(value) is not FactRecord and type(value) is not tuple:
+                    env.trace.read(name, value)
                 return value
 
             return fact
@@ -449,9 +451,11 @@ class Program:
     def call_definition(self, name: str, args: list[Thunk]) -> Thunk:
         """A definition with parameters: evaluated once per distinct arguments in one decision."""
         decl = self.model.definitions[name]
-        params, body = self.functions[name]
+        params = tuple(p.name for p in decl.params)
+        functions = self.functions  # filled in after every body is compiled: a call may come first
 
         def call(env: Env) -> Any:
+            body = functions[name][1]
             values = _all(args, env)
             key = (name, *(_identity(v) for v in values))
             memo = env.memo
@@ -625,10 +629,8 @@ class Program:
                 return tuple(a) + tuple(b)
 
             return concat
-        # percent points times anything but percent: 55 % of 41 644 kr is 22 904.20 kr
-        scale = Fraction(1, 100) if op == "*" and _unit(lt) == "%" and _unit(rt) != "%" else None
-        if op == "*" and _unit(rt) == "%" and _unit(lt) != "%":
-            scale = Fraction(1, 100)
+        # a percentage of an amount is an amount: 55 % of 41 644 kr is 22 904.20 kr; 2 × 25 % stays 50 %
+        scale = Fraction(1, 100) if op == "*" and {_unit(lt), _unit(rt)} == {"%", "kr"} else None
 
         def arith(env: Env) -> Any:
             a, b = _both(left, right, env)
@@ -912,12 +914,12 @@ def _shift(day: dt.date, amount: int, unit: str, month_rule: str | None) -> dt.d
     return calendar.add_months(day, 12 * amount, month_rule)
 
 
-def _cell(c: n.Cell) -> Callable[[Any], bool] | None:
+def _cell(c: n.Cell, refs: dict[int, Any]) -> Callable[[Any], bool] | None:
     """A table cell as a test on the input's value (None: any value)."""
     if isinstance(c, n.CellAny):
         return None
     if isinstance(c, n.CellValues):
-        options = [constant(v) for v in c.values]
+        options = [constant(v, refs) for v in c.values]
         return lambda value: value in options
     if isinstance(c, n.CellCompare):
         bound, op = constant(c.value), c.op

@@ -62,7 +62,7 @@ _ABSENT = object()
 
 def _convert(value: Any, typ: t.Type, path: str, defaults: dict[str, dict[str, Any]]) -> Any:
     if value is _ABSENT:
-        if isinstance(t.strip(typ), t.Record):
+        if isinstance(typ, t.Record):  # a required record: its fields say what is missing
             return _record({}, t.strip(typ), path, defaults)  # type: ignore[arg-type]
         return Missing(path)
     if value is None:

@@ -94,7 +94,8 @@ def _run_one(policy: Policy, file: Path, s: dict[str, Any], covered: set[str]) -
         return Outcome(str(file), name, False, f"unexpected error: {e}")
     if answer.explanation is not None:
         for node in answer.explanation.walk():
-            covered.add(node.name)
+            if node.status != "undetermined":  # exercised: it applied, or was decided not to
+                covered.add(node.name)
     problems = []
     if expect.get("status", "determined") != answer.status:
         problems.append(f"status {answer.status}, expected {expect.get('status')}")
