@@ -594,6 +594,7 @@ def test_full_tree_has_citations_notes_conditions_and_inputs(forklaring: Policy)
         "      · person.alder = 30",
         "    undtagelse tilskud.handicap (not applicable)  [§ 2]",
         "      betingelse tilskud.handicap: handicap = falsk  [§ 2]",
+        "        · handicap = falsk",
         "  regel tilskud.barn (not applicable)  [§ 1, stk. 2]",
         "    betingelse tilskud.barn: person.alder < 18 = falsk  [§ 1, stk. 2]",
         "      · person.alder = 30",
