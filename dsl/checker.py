@@ -147,6 +147,7 @@ GOAL_REPORT = t.Record(
         ("målværdi", t.Optional(t.TEXT)),
         ("status", t.TEXT),
         ("mangler", t.ListOf(t.TEXT)),
+        ("fejl", t.Optional(t.TEXT)),
         ("kilde", t.TEXT),
     ),
 )
@@ -634,6 +635,12 @@ class _Checker:
         typ = self.expr(goal.measure, {})
         if not isinstance(t.strip(typ), t.Num | t.Unknown):
             self.report.error(goal.measure.span, f"a key figure must be a number, this is a {typ}")
+        if not goal.direction:
+            self.report.error(
+                goal.span,
+                f"goal '{goal.name}' has no direction",
+                "add: retning skal falde | skal stige | må ikke stige | må ikke falde | skal nå … | følges",
+            )
         if goal.direction == "skal nå" and goal.target is None:
             self.report.error(goal.span, "'retning skal nå' needs a target value", "write: retning skal nå 25 %")
         for other in (goal.target, goal.baseline.value if goal.baseline else None):

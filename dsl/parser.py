@@ -405,7 +405,7 @@ class _ToNodes(Transformer[Token, Any]):
         items = dict(x for x in rest if isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], str))
         serves = tuple(x[1] for x in rest if isinstance(x, tuple) and x[0] == "serves")
         metas = [x for x in rest if _is_meta(x)]
-        direction, target = items.get("direction", ("skal falde", None))
+        direction, target = items.get("direction", ("", None))
         return n.Goal(
             name,
             _meta(metas, title),

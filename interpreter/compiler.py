@@ -114,7 +114,9 @@ class Program:
                     raise
                 memo[name] = value
                 return value
-            node = env.trace.open(Node(kind, name, meta.citations, meta.notes, span))
+            node = env.trace.open(
+                Node(kind, name, meta.citations, meta.notes, span, type=self.model.value_types.get(name))
+            )
             env.nodes[name] = node
             try:
                 value = evaluate(env)
@@ -136,6 +138,7 @@ class Program:
         for rule in rules:
             children.setdefault(rule.exception_to, []).append(rule)
         conds = {r.label: self.expr(r.condition) if r.condition is not None else None for r in rules}
+        result_type = self.model.value_types.get(decision.name)
         values = {r.label: self.expr(r.consequence) for r in rules}
 
         def tree(rule: n.Rule, env: Env) -> tuple[n.Rule, Any] | None:
@@ -147,7 +150,9 @@ class Program:
             node = None
             if env.trace is not None:
                 kind = "undtagelse" if rule.exception_to else "regel"
-                node = env.trace.open(Node(kind, rule.name, rule.meta.citations, rule.meta.notes, rule.span))
+                node = env.trace.open(
+                    Node(kind, rule.name, rule.meta.citations, rule.meta.notes, rule.span, type=result_type)
+                )
             try:
                 cond = conds[rule.label]
                 if cond is not None and not self.condition(cond, rule, env):
@@ -534,6 +539,7 @@ class Program:
         shown: dict[str, Any] = {}
         needs = frozenset[str]()
         node = env.trace.open(Node("mål", g.name, g.meta.citations, g.meta.notes, g.span)) if env.trace else None
+        failure = None
         try:
             for key, thunk in (("værdi", measure), ("målværdi", target), ("basislinje", baseline)):
                 if thunk is None:
@@ -542,12 +548,17 @@ class Program:
                     shown[key] = thunk(env)
                 except Unknown as u:
                     needs |= u.needs
+        except EvaluationError as err:  # one broken figure does not hide the others
+            failure = f"{err.path}:{err.line}: {err.message}"
         finally:
             if env.trace is not None:
                 env.trace.close()
-        status = "uafklaret" if needs else _goal_status(g.direction, shown)
+        status = "fejl" if failure else "uafklaret" if needs else _goal_status(g.direction, shown)
         if node is not None:
             node.outcome, node.text = status, f"retning {g.direction}"
+            node.inputs += [
+                (key, _figure(shown[key], unit)) for key in ("værdi", "basislinje", "målværdi") if key in shown
+            ]
             node.status = "determined"
         return {
             "mål": g.name,
@@ -559,6 +570,7 @@ class Program:
             "målværdi": _figure(shown.get("målværdi"), unit),
             "status": status,
             "mangler": tuple(sorted(needs)),
+            "fejl": failure,
             "kilde": "; ".join(c.source for c in g.meta.citations),
         }
 
@@ -856,6 +868,8 @@ class Program:
 
 def _goal_status(direction: str, shown: dict[str, Any]) -> str:
     value = shown["værdi"]
+    if direction == "følges":
+        return "følges"  # a figure the agreement only asks to follow: no verdict
     reference = shown.get("målværdi", shown.get("basislinje"))
     if reference is None:
         return "uafklaret"

@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 
 from dsl import nodes as n
-from interpreter.values import plain_json, show
+from interpreter.values import plain_json, show, to_json
 
 LEVELS = ("reason", "failed", "full")
 
@@ -30,6 +30,11 @@ class Node:
     status: str = "determined"  # determined, undetermined, not applicable
     inputs: list[tuple[str, Any]] = attrs.Factory(list)
     children: list[Node] = attrs.Factory(list)
+    type: Any = None  # the outcome's static type, when known: money shows as 1000.00, a share as 1/4
+
+    def shown(self) -> Any:
+        """The outcome's exact JSON form."""
+        return plain_json(self.outcome) if self.type is None else to_json(self.outcome, self.type)
 
     def to_dict(self, redact: bool = False) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind, "rule": self.name}
@@ -41,7 +46,7 @@ class Node:
             d["text"] = self.text
         d["status"] = self.status
         if self.status == "determined":
-            d["outcome"] = plain_json(self.outcome)
+            d["outcome"] = self.shown()
         if self.notes:
             d["interpretation"] = list(self.notes)
         if self.inputs:
@@ -114,7 +119,7 @@ def reason(root: Node) -> str:
         )
     if root.status != "determined":
         return f"{root.name}: undetermined{because}"
-    return f"{root.name} = {show(root.outcome)}{because}"
+    return f"{root.name} = {show_json(root.shown())}{because}"
 
 
 def failed(root: Node) -> list[str]:
@@ -126,13 +131,17 @@ def failed(root: Node) -> list[str]:
     return out
 
 
+def show_json(value: Any) -> str:
+    return show(value) if not isinstance(value, str) else value
+
+
 def _tree(node: Node, indent: str, lines: list[str], redact: bool) -> None:
     cite = "; ".join(_citation(c) for c in node.citations)
     head = f"{indent}{node.kind} {node.name}"
     if node.text:
         head += f": {node.text}"
     if node.status == "determined":
-        head += f" = {show(node.outcome)}"
+        head += f" = {show_json(node.shown())}"
     else:
         head += f" ({node.status})"
     if cite:

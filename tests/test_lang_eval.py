@@ -567,18 +567,18 @@ def forklaring(tmp_path: Path) -> Policy:
 
 def test_reason_names_the_deciding_rule_with_its_citation(forklaring: Policy) -> None:
     a = forklaring.decide("tilskud", {"person": {"alder": 30}, "handicap": False}, DATE)
-    assert a.explain("reason") == "tilskud = 1000 because tilskud.voksen (§ 1, stk. 1 «voksne får 1000 kr.»)"
+    assert a.explain("reason") == "tilskud = 1000.00 because tilskud.voksen (§ 1, stk. 1 «voksne får 1000 kr.»)"
 
 
 def test_reason_names_the_exception_that_won(forklaring: Policy) -> None:
     a = forklaring.decide("tilskud", {"person": {"alder": 30}, "handicap": True}, DATE)
-    assert a.explain("reason") == "tilskud = 2000 because tilskud.handicap (§ 2)"
+    assert a.explain("reason") == "tilskud = 2000.00 because tilskud.handicap (§ 2)"
 
 
 def test_failed_lists_the_conditions_that_were_false(forklaring: Policy) -> None:
     a = forklaring.decide("tilskud", {"person": {"alder": 30}, "handicap": False}, DATE)
     assert a.explain("failed").splitlines() == [
-        "tilskud = 1000 because tilskud.voksen (§ 1, stk. 1 «voksne får 1000 kr.»)",
+        "tilskud = 1000.00 because tilskud.voksen (§ 1, stk. 1 «voksne får 1000 kr.»)",
         "  ✗ handicap  [tilskud.handicap, § 2]",
         "  ✗ person.alder < 18  [tilskud.barn, § 1, stk. 2]",
     ]
@@ -587,8 +587,8 @@ def test_failed_lists_the_conditions_that_were_false(forklaring: Policy) -> None
 def test_full_tree_has_citations_notes_conditions_and_inputs(forklaring: Policy) -> None:
     a = forklaring.decide("tilskud", {"person": {"alder": 30}, "handicap": False}, DATE)
     assert a.explain("full").splitlines() == [
-        "beslutning tilskud = 1000  [§ 1]",
-        "  regel tilskud.voksen = 1000  [§ 1, stk. 1 «voksne får 1000 kr.»]",
+        "beslutning tilskud = 1000.00  [§ 1]",
+        "  regel tilskud.voksen = 1000.00  [§ 1, stk. 1 «voksne får 1000 kr.»]",
         "    fortolkning: Voksen betyder fyldt 18.",
         "    betingelse tilskud.voksen: person.alder >= 18 = sand  [§ 1, stk. 1 «voksne får 1000 kr.»]",
         "      · person.alder = 30",
@@ -604,7 +604,7 @@ def test_full_tree_has_citations_notes_conditions_and_inputs(forklaring: Policy)
 def test_full_tree_marks_the_rule_an_exception_overrode(forklaring: Policy) -> None:
     text = forklaring.decide("tilskud", {"person": {"alder": 30}, "handicap": True}, DATE).explain("full")
     assert "  regel tilskud.voksen (overridden)  [§ 1, stk. 1 «voksne får 1000 kr.»]" in text
-    assert "undtagelse tilskud.handicap = 2000  [§ 2]" in text
+    assert "undtagelse tilskud.handicap = 2000.00  [§ 2]" in text
 
 
 def test_undetermined_explanation_ends_with_needs(forklaring: Policy) -> None:
@@ -643,7 +643,7 @@ def test_to_dict_of_a_determined_answer(forklaring: Policy) -> None:
     voksen = next(c for c in d["explanation"]["children"] if c["rule"] == "tilskud.voksen")
     assert voksen["interpretation"] == ["Voksen betyder fyldt 18."]
     assert voksen["citation"] == "§ 1, stk. 1 «voksne får 1000 kr.»"
-    assert voksen["outcome"] == 1000
+    assert voksen["outcome"] == "1000.00"
     assert set(d["policy"]) == {"id", "version", "sha256"}
     assert (d["policy"]["id"], d["policy"]["version"]) == ("p", "1")
     assert re.fullmatch(r"[0-9a-f]{64}", d["policy"]["sha256"])
@@ -658,7 +658,7 @@ def test_to_dict_of_an_undetermined_answer_lists_needs(forklaring: Policy) -> No
 def test_to_dict_reason_level_has_no_tree(forklaring: Policy) -> None:
     d = forklaring.decide("tilskud", {"person": {"alder": 30}, "handicap": False}, DATE).to_dict("reason")
     assert "explanation" not in d
-    assert d["reason"].startswith("tilskud = 1000 because tilskud.voksen")
+    assert d["reason"].startswith("tilskud = 1000.00 because tilskud.voksen")
 
 
 def test_sha256_changes_with_the_policy_text(tmp_path: Path) -> None:
