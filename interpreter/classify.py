@@ -36,6 +36,7 @@ class Classification:
     searched: str
     more_permissive: dict[str, Any] | None = None  # facts granted by the new version only
     less_permissive: dict[str, Any] | None = None  # facts granted by the old version only
+    tried: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -57,8 +58,47 @@ def classifiable(policy: Policy, decision: str) -> bool:
     )
 
 
+def classify_over_time(
+    old: Policy, new: Policy, decision: str, seeds: list[dict[str, Any]] | None = None
+) -> Classification:
+    """Classify on every day the new version's rules may change (its start, parameter values,
+    wheel periods), sharing the search budget among them."""
+    start, end = new.valid
+    first = start or dt.date.today()
+    days = {first}
+    for policy in (old, new):
+        days |= {v.start for p in policy.model.params.values() for v in p.values}
+        days |= {p.start for w in policy.model.wheels.values() for p in w.periods}
+    chosen = sorted(d for d in days if first <= d and (end is None or d <= end))
+    results = [classify(old, new, decision, day, seeds, MAX_TOTAL // len(chosen)) for day in chosen]
+    grant_new = next((r.more_permissive for r in results if r.more_permissive is not None), None)
+    grant_old = next((r.less_permissive for r in results if r.less_permissive is not None), None)
+    per_day = ", ".join(f"{r.tried} on {day}" for r, day in zip(results, chosen, strict=True))
+    around = f"around {len(seeds)} example fact sets, " if seeds else ""
+    searched = (
+        f"fact sets with a determined answer under both versions: {per_day}; {around}each fact's fields varied "
+        "one at a time over the numbers both versions write (±1 or ±0.01), enum values and true/false"
+    )
+    total = sum(r.tried for r in results)
+    return Classification(decision, _verdict(grant_new, grant_old), searched, grant_new, grant_old, total)
+
+
+def _verdict(grant_new: Any, grant_old: Any) -> str:
+    return {
+        (False, False): "equivalent on the searched space",
+        (True, False): "more permissive",
+        (False, True): "less permissive",
+        (True, True): "incomparable",
+    }[(grant_new is not None, grant_old is not None)]
+
+
 def classify(
-    old: Policy, new: Policy, decision: str, day: dt.date, seeds: list[dict[str, Any]] | None = None
+    old: Policy,
+    new: Policy,
+    decision: str,
+    day: dt.date,
+    seeds: list[dict[str, Any]] | None = None,
+    budget: int = MAX_TOTAL,
 ) -> Classification:
     """Search the grid (around each seed's facts, when examples are given) for diverging answers."""
     numbers = _numbers(old) | _numbers(new)
@@ -79,7 +119,7 @@ def classify(
     ]
     # round robin over the seeds' grids, so a bounded search visits every example's neighbourhood
     for combo in (c for group in itertools.zip_longest(*grids) for c in group if c is not None):
-        if tried >= MAX_TOTAL or (grant_new is not None and grant_old is not None):
+        if tried >= budget or (grant_new is not None and grant_old is not None):
             break  # the budget is spent, or both directions are found: nothing more to learn
         given = dict(zip(facts, combo, strict=True))
         fingerprint = json.dumps(given, sort_keys=True, default=str)
@@ -100,13 +140,7 @@ def classify(
         f"{tried} fact sets{stopped} with a determined answer under both versions, {around}each fact's fields varied "
         f"one at a time over the numbers both versions write (±1 or ±0.01), enum values, true/false, on {day}"
     )
-    verdict = {
-        (False, False): "equivalent on the searched space",
-        (True, False): "more permissive",
-        (False, True): "less permissive",
-        (True, True): "incomparable",
-    }[(grant_new is not None, grant_old is not None)]
-    return Classification(decision, verdict, searched, grant_new, grant_old)
+    return Classification(decision, _verdict(grant_new, grant_old), searched, grant_new, grant_old, tried)
 
 
 _NONE = object()

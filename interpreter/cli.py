@@ -18,10 +18,11 @@ import dsl
 from dsl.diagnostics import AlmenError, PolicyError
 from interpreter import golden
 from interpreter.api import Policy, UnknownDecision, decision_record
-from interpreter.classify import Classification, classifiable, classify
+from interpreter.classify import Classification, classifiable, classify_over_time
 from interpreter.diff import diff
 from interpreter.explanation import LEVELS, REDACTED, Node
 from interpreter.facts import FactError
+from interpreter.render import render_policy
 from interpreter.report import RENDERERS, DiffReport, approx
 from interpreter.schema import decisions_schema, fact_schema
 from interpreter.simulate import load_stock, simulate
@@ -83,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--to", dest="end", required=True)
     p.add_argument("--format", choices=["text", "json"], default="text")
 
+    p = sub.add_parser("docs", help="render a policy as a readable Markdown document")
+    p.add_argument("policy")
+    p.add_argument("--out", help="output directory (default: <policy>-docs)")
+    p.add_argument("--source-pages", action="store_true", help="also write numbered source pages (for a site)")
+
     p = sub.add_parser("schema", help="JSON Schema of the facts a decision reads")
     p.add_argument("policy")
     p.add_argument("decision", nargs="?", help="one decision; all of them when left out")
@@ -100,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             "diff": _diff,
             "simulate": _simulate,
             "schema": _schema,
+            "docs": _docs,
         }
         return int(handler[args.command](args, out))
     except PolicyError as e:
@@ -268,12 +275,11 @@ def _diff(args: argparse.Namespace, out: Console) -> int:
 
 def _classifications(old: Policy, new: Policy, changes: list[Any], examples: list[str]) -> list[Classification]:
     affected = sorted({d for c in changes for d in c.decisions})
-    day = new.valid[0] or dt.date.today()
     out = []
     for decision in affected:
         if decision in old.model.decisions and classifiable(old, decision) and classifiable(new, decision):
             seeds = [s["facts"] for s in _scenarios(examples) if s.get("decision") == decision]
-            out.append(classify(old, new, decision, day, seeds))
+            out.append(classify_over_time(old, new, decision, seeds))
     return out
 
 
@@ -282,6 +288,13 @@ def _scenarios(paths: list[str]) -> list[dict[str, Any]]:
     for f in golden.scenario_files([Path(p) for p in paths]):
         found += json.loads(f.read_text(encoding="utf-8"), parse_float=Decimal).get("scenarios", [])
     return found
+
+
+def _docs(args: argparse.Namespace, out: Console) -> int:
+    target = Path(args.out or f"{Path(args.policy).resolve().name}-docs")
+    written = render_policy(args.policy, target, source_pages=args.source_pages)
+    out.print(f"wrote {len(written)} files to {escape(str(target))}")
+    return OK
 
 
 def _schema(args: argparse.Namespace, out: Console) -> int:

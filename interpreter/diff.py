@@ -137,6 +137,7 @@ def _parts(kind: str, a: Any, b: Any) -> Iterator[tuple[str, str | None, str | N
         for day in sorted(va.keys() | vb.keys()):
             x, y = va.get(day), vb.get(day)
             yield f"fra {day}", _text(x.value) if x else None, _text(y.value) if y else None
+            yield f"fra {day}, fortolkning", _notes(x), _notes(y)
     elif isinstance(a, n.Definition):
         yield "parametre", _params(a), _params(b)
         yield "værdi", _text(a.body), _text(b.body)
@@ -161,14 +162,16 @@ def _parts(kind: str, a: Any, b: Any) -> Iterator[tuple[str, str | None, str | N
             yield f"række {cells}", _text(x.output) if x else None, _text(y.output) if y else None
     elif isinstance(a, n.Wheel):
         yield "typer", a.letting_type, b.letting_type
-        pa = {p.label: p for p in a.periods}
-        pb = {p.label: p for p in b.periods}
-        for label in sorted(pa.keys() | pb.keys()):
-            x, y = pa.get(label), pb.get(label)
+        for label, x, y in _paired_periods(a.periods, b.periods):
             if x is None or y is None:
                 yield f"periode {label}", _period(x), _period(y)
                 continue
-            yield f"periode {label}", f"{x.start} – {x.end}", f"{y.start} – {y.end}"
+            renamed = x.label != y.label
+            yield (
+                f"periode {label}",
+                (f"{x.label}: " if renamed else "") + f"{x.start} – {x.end}",
+                (f"{y.label}: " if renamed else "") + f"{y.start} – {y.end}",
+            )
             sa = {s.number: s for s in x.slots}
             sb = {s.number: s for s in y.slots}
             for number in sorted(sa.keys() | sb.keys()):
@@ -178,6 +181,7 @@ def _parts(kind: str, a: Any, b: Any) -> Iterator[tuple[str, str | None, str | N
                     slot_text(s1.value) if s1 else None,
                     slot_text(s2.value) if s2 else None,
                 )
+                yield f"periode {label}, plads {number}, fortolkning", _notes(s1), _notes(s2)
     elif isinstance(a, n.Goal):
         yield "måling", _text(a.measure), _text(b.measure)
         yield "retning", a.direction, b.direction
@@ -187,6 +191,29 @@ def _parts(kind: str, a: Any, b: Any) -> Iterator[tuple[str, str | None, str | N
 
 def _type_of(d: n.Decision) -> str | None:
     return None if d.type is None else type_text(d.type)
+
+
+def _notes(node: Any) -> str | None:
+    notes = getattr(node, "notes", ()) if node is not None else ()
+    return " | ".join(notes) or None
+
+
+def _paired_periods(
+    a: tuple[n.Period, ...], b: tuple[n.Period, ...]
+) -> list[tuple[str, n.Period | None, n.Period | None]]:
+    """Periods match by label; when both versions have the same number of unmatched periods
+    (a new agreement renames '2019-2023' to '2024-2027'), they match in date order instead."""
+    la, lb = {p.label: p for p in a}, {p.label: p for p in b}
+    pairs: list[tuple[str, n.Period | None, n.Period | None]] = [
+        (label, la[label], lb[label]) for label in sorted(la.keys() & lb.keys())
+    ]
+    rest_a = sorted((p for p in a if p.label not in lb), key=lambda p: p.start)
+    rest_b = sorted((p for p in b if p.label not in la), key=lambda p: p.start)
+    if len(rest_a) == len(rest_b):
+        pairs += [(f"{x.label} → {y.label}", x, y) for x, y in zip(rest_a, rest_b, strict=True)]
+    else:
+        pairs += [(p.label, p, None) for p in rest_a] + [(p.label, None, p) for p in rest_b]
+    return pairs
 
 
 def _params(d: n.Definition) -> str | None:
