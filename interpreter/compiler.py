@@ -429,7 +429,7 @@ class Program:
         def get(env: Env) -> Any:
             o = obj(env)
             if type(o) is FactRecord:
-                value = o.fields[name]
+                value = o.value(name)
                 if type(value) is Missing:
                     raise Unknown(frozenset((value.path,)))
                 if env.trace is not None and type(value) is not FactRecord:

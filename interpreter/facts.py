@@ -47,7 +47,8 @@ def _describe(value: Any) -> str:
 
 
 def convert_facts(given: Any, schema: dict[str, t.Type], defaults: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """All declared facts, converted; keys not declared are an error (a typo caught early)."""
+    """All declared facts, converted: every value given is checked now; keys not declared are an
+    error (a typo caught early); an absent field becomes its default or Missing when first read."""
     if not isinstance(given, dict):
         raise FactError("(facts)", "an object with the facts", given)
     for key in given:
@@ -119,14 +120,16 @@ def _record(value: dict[str, Any], typ: t.Record, path: str, defaults: dict[str,
             hint = did_you_mean(str(key), names)
             raise FactError(f"{path}.{key}", f"a field of {typ}" + (f" ({hint})" if hint else ""), value[key])
     own_defaults = defaults.get(typ.name or "", {})
-    fields = {}
-    for name, ftype in typ.fields:
-        sub = f"{path}.{name}"
-        if name not in value and name in own_defaults:
-            fields[name] = own_defaults[name]
-        else:
-            fields[name] = _convert(value.get(name, _ABSENT), ftype, sub, defaults)
-    return FactRecord(path, fields)
+
+    def absent(name: str) -> Any:
+        if name in own_defaults:
+            return own_defaults[name]
+        return _convert(_ABSENT, names[name], f"{path}.{name}", defaults)
+
+    record = FactRecord(path, value, tuple(names), absent)
+    for name, given in value.items():
+        record.put(name, _convert(given, names[name], f"{path}.{name}", defaults))
+    return record
 
 
 def _number(value: Any, typ: t.Num, path: str) -> int | Fraction:

@@ -119,7 +119,8 @@ def _shares(policy: Policy, facts: dict[str, Any], day: dt.date, where: str) -> 
         if "trappe" in policy.model.decisions and _needs_placement(converted):
             placement = policy.program.values["trappe"](env)
             record = converted["afdeling"]
-            record.fields.update(placement)
+            for key, value in placement.items():
+                record.put(key, value)
             env = Env(policy.program, converted, day, None)
         shares = policy.program.values["andele"](env)
     except Unknown as u:
@@ -131,7 +132,7 @@ def _needs_placement(facts: dict[str, Any]) -> bool:
     from interpreter.values import FactRecord, Missing
 
     record = facts.get("afdeling")
-    return isinstance(record, FactRecord) and isinstance(record.fields.get("trin"), Missing)
+    return isinstance(record, FactRecord) and isinstance(record.value("trin"), Missing)
 
 
 def _number(department: dict[str, Any], key: str, where: str) -> Fraction:

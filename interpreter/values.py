@@ -37,19 +37,39 @@ class Missing:
 
 
 class FactRecord:
-    """A record from the facts: knows its path, so a missing field names itself."""
+    """A record from the facts: knows its path, so a missing field names itself.
 
-    __slots__ = ("fields", "path")
+    Every field given is converted (and so checked) at once; an absent one becomes its
+    default or Missing only when read, so a decision pays for the absent fields it uses."""
 
-    def __init__(self, path: str, fields: dict[str, Any]):
+    __slots__ = ("cache", "convert", "names", "path", "raw")
+
+    def __init__(self, path: str, raw: dict[str, Any], names: tuple[str, ...], convert: Any):
         self.path = path
-        self.fields = fields
+        self.raw = raw
+        self.names = names
+        self.convert = convert  # absent field name → its default, or Missing
+        self.cache: dict[str, Any] = {}
+
+    def value(self, name: str) -> Any:
+        """The converted field, or Missing."""
+        cache = self.cache
+        if name not in cache:
+            cache[name] = self.convert(name)
+        return cache[name]
 
     def get(self, name: str) -> Any:
-        value = self.fields[name]
+        value = self.value(name)
         if type(value) is Missing:
             raise Unknown(frozenset((value.path,)))
         return value
+
+    def put(self, name: str, value: Any) -> None:
+        self.cache[name] = value
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return {name: self.value(name) for name in self.names}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, FactRecord) and self.fields == other.fields
