@@ -6,6 +6,7 @@ Every problem becomes a diagnostic; all of them are raised together as one Polic
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 from collections.abc import Iterable, Iterator
@@ -25,6 +26,8 @@ CITATION = re.compile(
 )
 
 HIT_POLICIES = ("unik", "første")
+MAX_CHAIN = 60  # named values using named values, this deep at most: evaluation recurses along it
+MAX_TABLE_CASES = 200_000  # combinations the completeness check will try
 MONTH_RULES = ("sidste_dag", "fejl")  # how a month is added to the 31st: round to the month's end, or refuse
 
 
@@ -267,17 +270,24 @@ class _Checker:
                     self.expect(f.default, self.type_ref(f.type), {}, "the default")
 
     def check_record_cycle(self, name: str, decl: n.RecordDecl, path: list[str]) -> None:
+        """Does record `name` reach itself through its fields? Each record is visited once."""
         decls = self.model.record_decls
-        for f in decl.fields:
-            for used in _type_names(f.type):
-                if used == path[0]:
-                    self.report.error(
-                        f.span,
-                        f"record '{path[0]}' contains itself: {' → '.join(path + [used])}",
-                        "facts must be finite; use a list of another record",
-                    )
-                elif used in decls and used not in path and len(path) < 20:
-                    self.check_record_cycle(name, decls[used], path + [used])
+        seen = {name}
+        todo = [(decl, path)]
+        while todo:
+            current, trail = todo.pop()
+            for f in current.fields:
+                for used in _type_names(f.type):
+                    if used == name:
+                        self.report.error(
+                            f.span,
+                            f"record '{name}' contains itself: {' → '.join([*trail, used])}",
+                            "facts must be finite; use a list of another record",
+                        )
+                        return
+                    if used in decls and used not in seen:
+                        seen.add(used)
+                        todo.append((decls[used], [*trail, used]))
 
     def type_ref(self, ref: n.TypeRef) -> t.Type:
         if isinstance(ref, n.TOptional):
@@ -336,6 +346,14 @@ class _Checker:
             return m.value_types[name]
         if name in self.in_progress:
             return t.UNKNOWN  # a cycle; check_cycles reports it with the whole path
+        if len(self.in_progress) >= MAX_CHAIN:
+            node = self.declared.get(name)
+            self.report.error(
+                node.span if node is not None else n.NOWHERE,
+                f"'{name}' ends a chain of more than {MAX_CHAIN} definitions that use each other",
+                "a policy this deep cannot be evaluated safely; shorten the chain",
+            )
+            return t.UNKNOWN
         self.in_progress.add(name)
         saved, self.owner = self.owner, name
         try:
@@ -470,6 +488,7 @@ class _Checker:
                 "use 'unik' (exactly one row applies) or 'første' (the first row that applies)",
             )
         input_types = [self.expr(e, {}) for e in table.inputs]
+        errors_before = len(self.report.diagnostics)
         out: t.Type | None = None
         for row in table.rows:
             if len(row.cells) != len(input_types):
@@ -485,7 +504,8 @@ class _Checker:
                 self.report.error(row.output.span, f"this row gives a {typ}, the rows above a {out}")
             else:
                 out = joined
-        self.analyse_table(table, input_types)
+        if len(self.report.diagnostics) == errors_before:  # only a well-formed table can be analysed
+            self.analyse_table(table, input_types)
         return out or t.UNKNOWN
 
     def check_cell(self, cell: n.Cell, typ: t.Type) -> None:
@@ -518,6 +538,16 @@ class _Checker:
             if domain is None:
                 return  # an input we cannot enumerate: nothing to prove
             domains.append(domain)
+        cases = 1
+        for d in domains:
+            cases *= len(d)
+        if cases > MAX_TABLE_CASES:
+            self.report.error(
+                table.span,
+                f"table '{table.name}' has {cases:,} input combinations, too many to check for gaps and overlaps",
+                "narrow the inputs' bounds or split the table",
+            )
+            return
         reported_gap = False
         reported: set[tuple[int, int]] = set()
         for point in itertools.product(*domains):
@@ -632,6 +662,9 @@ class _Checker:
     def check_goal(self, goal: n.Goal) -> None:
         self.require_citation(goal, goal.meta)
         self.owner = goal.name
+        if goal.measure is None:
+            self.report.error(goal.span, f"goal '{goal.name}' measures nothing", "add: måling <udtryk>")
+            return
         typ = self.expr(goal.measure, {})
         if not isinstance(t.strip(typ), t.Num | t.Unknown):
             self.report.error(goal.measure.span, f"a key figure must be a number, this is a {typ}")
@@ -651,35 +684,36 @@ class _Checker:
 
     # ---------------------------------------------------------------- cycles
     def check_cycles(self) -> None:
+        """Depth-first search for a circle among the named values, without recursion."""
         deps = self.model.deps
-        state: dict[str, int] = {}
-        stack: list[str] = []
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
         reported: set[frozenset[str]] = set()
-
-        def visit(name: str) -> None:
-            state[name] = 1
-            stack.append(name)
-            for dep in sorted(deps.get(name, ())):
+        for root in sorted(deps):
+            if root in state:
+                continue
+            path: list[str] = [root]
+            todo: list[list[str]] = [sorted(deps.get(root, ()))]
+            state[root] = 1
+            while todo:
+                if not todo[-1]:
+                    state[path.pop()] = 2
+                    todo.pop()
+                    continue
+                dep = todo[-1].pop(0)
                 if state.get(dep) == 1:
-                    cycle = stack[stack.index(dep) :] + [dep]
-                    key = frozenset(cycle)
-                    if key not in reported:
-                        reported.add(key)
+                    cycle = path[path.index(dep) :] + [dep]
+                    if frozenset(cycle) not in reported:
+                        reported.add(frozenset(cycle))
                         node = self.declared.get(dep)
-                        span = node.span if node is not None else n.NOWHERE
                         self.report.error(
-                            span,
+                            node.span if node is not None else n.NOWHERE,
                             f"'{dep}' depends on itself: {' → '.join(cycle)}",
                             "rules may not refer to each other in a circle",
                         )
-                elif state.get(dep) is None:
-                    visit(dep)
-            stack.pop()
-            state[name] = 2
-
-        for name in sorted(deps):
-            if state.get(name) is None:
-                visit(name)
+                elif dep not in state:
+                    state[dep] = 1
+                    path.append(dep)
+                    todo.append(sorted(deps.get(dep, ())))
 
     # ---------------------------------------------------------------- expressions
     def expect(self, expr: Any, typ: t.Type, scope: dict[str, t.Type], what: str) -> None:
@@ -1111,7 +1145,10 @@ def _domain(typ: t.Type, cells: list[n.Cell]) -> list[Any] | None:
         ordered = sorted(points)
         samples: list[Any] = []
         for p in ordered:
-            samples += [p - dt.timedelta(days=1), p, p + dt.timedelta(days=1)]
+            samples.append(p)
+            for step in (-1, 1):
+                with contextlib.suppress(OverflowError):  # 0001-01-01 and 9999-12-31 have no day beyond
+                    samples.append(p + dt.timedelta(days=step))
         return samples or ["-"]
     ordered_nums = sorted(Fraction(p) for p in points)
     samples = []
@@ -1124,13 +1161,12 @@ def _domain(typ: t.Type, cells: list[n.Cell]) -> list[Any] | None:
     if isinstance(typ, t.Num) and typ.integer:
         low = typ.low if typ.low is not None else None
         high = typ.high if typ.high is not None else None
-        ints: set[int] = set()
+        # an integer for each region the boundaries cut, the declared bounds included
+        ints: set[int] = {b for b in (low, high) if b is not None}
         for s in samples:
             for cand in (int(s // 1), int(-(-s // 1))):
                 if (low is None or cand >= low) and (high is None or cand <= high):
                     ints.add(cand)
-        if low is not None and high is not None:
-            ints = set(range(low, high + 1)) if high - low <= 1000 else ints
         return sorted(ints)
     return samples
 

@@ -266,7 +266,8 @@ def _d_Wheel(w: n.Wheel) -> str:
 def _d_Goal(g: n.Goal) -> str:
     head = f"mål {g.name}" + (f" {_q(g.meta.title)}" if g.meta.title else "") + " {"
     lines = [head] + _meta(g.meta, title=False)
-    lines.append(f"{INDENT}måling {_expr(g.measure, 0, INDENT * 2)}")
+    if g.measure is not None:
+        lines.append(f"{INDENT}måling {_expr(g.measure, 0, INDENT * 2)}")
     lines.append(f"{INDENT}retning {g.direction}" + (f" {_expr(g.target, 0)}" if g.target is not None else ""))
     if g.baseline is not None:
         b = g.baseline

@@ -512,8 +512,8 @@ class Baseline:
 class Goal:
     name: str
     meta: Meta
-    measure: Expr
-    direction: str  # skal falde, skal stige, må ikke stige, må ikke falde, skal nå
+    measure: Expr | None  # None only in a goal the checker rejects
+    direction: str  # skal falde, skal stige, må ikke stige, må ikke falde, skal nå, følges
     target: Expr | None
     baseline: Baseline | None
     serves: tuple[str, ...]

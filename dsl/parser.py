@@ -42,7 +42,7 @@ def lark_parser() -> lark.Lark:
 
 def parse(source: str, path: str = "<tekst>") -> n.Module:
     """Parse one policy file. Raises PolicyError with the location of the first problem."""
-    if len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
         raise _error(path, source, 1, 1, f"file is larger than {MAX_SOURCE_BYTES:,} bytes", None)
     try:
         tree = lark_parser().parse(source)
@@ -148,8 +148,15 @@ def _last_position(source: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
-def _number(text: str) -> int | Fraction:
-    text = text.replace("_", "")
+MAX_DIGITS = 40  # no threshold, amount or count in an agreement is longer
+
+
+def _number(token: Token, path: str) -> int | Fraction:
+    text = str(token).replace("_", "")
+    if len(text) > MAX_DIGITS:
+        line, column = token.line or 1, token.column or 1
+        span = n.Span(path, line, column, line, column + len(str(token)), 0, 0)
+        raise PolicyError([Diagnostic(span, f"a number of more than {MAX_DIGITS} digits", "write a shorter number")])
     return Fraction(text) if "." in text else int(text)
 
 
@@ -269,7 +276,7 @@ class _ToNodes(Transformer[Token, Any]):
         return c[0], c[1]
 
     def signed_number(self, meta: Any, c: list[Any]) -> int:
-        value = _number(str(c[-1]))
+        value = _number(c[-1], self.path)
         return int(-value if len(c) > 1 else value)
 
     def fact(self, meta: Any, c: list[Any]) -> n.FactDecl:
@@ -328,7 +335,7 @@ class _ToNodes(Transformer[Token, Any]):
     def exception(self, meta: Any, c: list[Any]) -> n.SlotException:
         label, wheel, rest = str(c[0]), str(c[1]), c[2:]
         period = _string(rest[0]) if rest[0] is not None else None
-        slot = int(_number(str(rest[1])))
+        slot = int(_number(rest[1], self.path))
         return n.SlotException(label, wheel, period, slot, _meta(rest[2:-2]), rest[-2].expr, rest[-1], self._span(meta))
 
     # ---- tables
@@ -385,7 +392,7 @@ class _ToNodes(Transformer[Token, Any]):
         return n.Period(_string(c[0]), _date(c[1], self.path), _date(c[2], self.path), tuple(c[3:]), self._span(meta))
 
     def slot(self, meta: Any, c: list[Any]) -> n.Slot:
-        return n.Slot(int(_number(str(c[0]))), c[1], tuple(c[2:]), self._span(meta))
+        return n.Slot(int(_number(c[0], self.path)), c[1], tuple(c[2:]), self._span(meta))
 
     def alternating(self, meta: Any, c: list[Any]) -> n.Alternating:
         return n.Alternating(c[0], c[1], self._span(meta))
@@ -409,7 +416,7 @@ class _ToNodes(Transformer[Token, Any]):
         return n.Goal(
             name,
             _meta(metas, title),
-            items["measure"],
+            items.get("measure"),
             direction,
             target,
             items.get("baseline"),
@@ -518,11 +525,11 @@ class _ToNodes(Transformer[Token, Any]):
         return n.Call(str(c[0]), args, self._span(meta))
 
     def number(self, meta: Any, c: list[Any]) -> n.Literal:
-        value = _number(str(c[0]))
+        value = _number(c[0], self.path)
         return n.Literal("int" if isinstance(value, int) else "number", value, None, self._span(meta))
 
     def quantity(self, meta: Any, c: list[Any]) -> n.Literal:
-        value, unit = _number(str(c[0])), c[1]
+        value, unit = _number(c[0], self.path), c[1]
         if unit == "%":
             return n.Literal("percent", Fraction(value), None, self._span(meta))
         if unit == "kr":

@@ -197,7 +197,7 @@ def _rich_tree(node: Node, redact: bool, tree: Tree | None = None) -> Tree:
     branch = tree.add(label) if tree is not None else Tree(label)
     for note in node.notes:
         branch.add(f"[magenta]fortolkning:[/] {escape(note)}")
-    for path, value in node.inputs:
+    for path, value in node.inputs.items():
         branch.add(f"[dim]· {escape(path)} = {REDACTED if redact else escape(show(value))}[/]")
     for child in node.children:
         _rich_tree(child, redact, branch)

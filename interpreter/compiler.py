@@ -523,6 +523,7 @@ class Program:
         goals = [
             (g, self.expr(g.measure), self.optional(g.target), self.optional(g.baseline and g.baseline.value))
             for g in self.model.goals.values()
+            if g.measure is not None  # the checker refuses a goal without one
         ]
 
         def report(env: Env) -> tuple[dict[str, Any], ...]:
@@ -556,9 +557,9 @@ class Program:
         status = "fejl" if failure else "uafklaret" if needs else _goal_status(g.direction, shown)
         if node is not None:
             node.outcome, node.text = status, f"retning {g.direction}"
-            node.inputs += [
+            node.inputs.update(
                 (key, _figure(shown[key], unit)) for key in ("værdi", "basislinje", "målværdi") if key in shown
-            ]
+            )
             node.status = "determined"
         return {
             "mål": g.name,
@@ -630,6 +631,8 @@ class Program:
                     return _shift(day, amount, duration.unit, month_rule)
                 except calendar.MonthError as err:
                     raise EvaluationError(span, str(err), "declare 'månedsregel sidste_dag' in the header") from None
+                except (OverflowError, ValueError):
+                    raise EvaluationError(span, f"{day} + {amount} {duration.unit} is outside the calendar") from None
 
             return shift
         if lt == t.DATE and rt == t.DATE:

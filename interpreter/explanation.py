@@ -28,7 +28,7 @@ class Node:
     text: str = ""  # the condition or row as written
     outcome: Any = None  # the value; for conditions True/False; None while undetermined
     status: str = "determined"  # determined, undetermined, not applicable
-    inputs: list[tuple[str, Any]] = attrs.Factory(list)
+    inputs: dict[str, Any] = attrs.Factory(dict)  # fact path → value read, in reading order
     children: list[Node] = attrs.Factory(list)
     type: Any = None  # the outcome's static type, when known: money shows as 1000.00, a share as 1/4
 
@@ -50,7 +50,7 @@ class Node:
         if self.notes:
             d["interpretation"] = list(self.notes)
         if self.inputs:
-            d["inputs"] = {path: REDACTED if redact else plain_json(value) for path, value in self.inputs}
+            d["inputs"] = {path: REDACTED if redact else plain_json(value) for path, value in self.inputs.items()}
         if self.children:
             d["children"] = [c.to_dict(redact) for c in self.children]
         return d
@@ -85,8 +85,7 @@ class Trace:
 
     def read(self, path: str, value: Any, notes: tuple[str, ...] = ()) -> None:
         node = self.stack[-1]
-        if (path, value) not in node.inputs:
-            node.inputs.append((path, value))
+        node.inputs.setdefault(path, value)
         for note in notes:
             if note not in node.notes:
                 node.notes += (note,)
@@ -149,7 +148,7 @@ def _tree(node: Node, indent: str, lines: list[str], redact: bool) -> None:
     lines.append(head)
     for note in node.notes:
         lines.append(f"{indent}  fortolkning: {note}")
-    for path, value in node.inputs:
+    for path, value in node.inputs.items():
         lines.append(f"{indent}  · {path} = {REDACTED if redact else show(value)}")
     for child in node.children:
         _tree(child, indent + "  ", lines, redact)

@@ -17,6 +17,7 @@ from interpreter.values import FactRecord, Missing
 
 MAX_ABS_NUMBER = 10**15  # no key figure, amount or count in a letting policy comes near this
 MAX_LIST = 10_000
+MAX_DECIMALS = 20
 
 
 class FactError(AlmenError):
@@ -37,8 +38,13 @@ def _describe(value: Any) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:40] + "…"
         return f'the text "{shown}"'
+    if isinstance(value, int) and value.bit_length() > 200:
+        return f"a number of about {int(value.bit_length() * 0.30103)} digits"
     if isinstance(value, int | float | Decimal | Fraction):
-        return f"the number {value}"
+        try:
+            return f"the number {value}"
+        except ValueError:  # too many digits to print
+            return "a very large number"
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, dict):
@@ -138,9 +144,22 @@ def _number(value: Any, typ: t.Num, path: str) -> int | Fraction:
     try:
         if isinstance(value, float):
             # repr gives the shortest text that reads back the same: what the sender wrote
-            number = Fraction(Decimal(repr(value)))
+            decimal = Decimal(repr(value))
         elif isinstance(value, str):
-            number = Fraction(Decimal(value.strip()))
+            decimal = Decimal(value.strip()) if len(value) <= 100 else Decimal("NaN")
+        elif isinstance(value, Decimal):
+            decimal = value
+        else:
+            decimal = None
+        if decimal is not None:
+            # bound the exponent before making a Fraction: 1e999999999 would take forever
+            if not decimal.is_finite() or decimal.adjusted() > 15 or decimal.as_tuple().exponent < -MAX_DECIMALS:  # type: ignore[operator]
+                raise FactError(
+                    path, f"a number of at most {MAX_ABS_NUMBER:,} with at most {MAX_DECIMALS} decimals", value
+                )
+            number = Fraction(decimal)
+        elif isinstance(value, int) and value.bit_length() > 60:
+            raise FactError(path, f"a number of at most {MAX_ABS_NUMBER:,}", value)
         else:
             number = Fraction(value)
     except (InvalidOperation, ValueError, OverflowError):

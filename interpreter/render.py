@@ -687,7 +687,8 @@ class _Document:
 
     def goal(self, g: n.Goal, page: str, anc: str) -> list[str]:
         direction = g.direction + (f" {expr_text(g.target)}" if g.target is not None else "")
-        lines = [f"**Måling:** {code(expr_text(g.measure))}  ", f"**Retning:** {md(direction)}  "]
+        measure = expr_text(g.measure) if g.measure is not None else ""
+        lines = [f"**Måling:** {code(measure)}  ", f"**Retning:** {md(direction)}  "]
         if g.baseline is not None:
             b = g.baseline
             base = f"{code(expr_text(b.value))} pr. {b.date}"
