@@ -8,6 +8,7 @@ only when the Env carries a Trace.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -87,6 +88,8 @@ class Program:
             self.values[name] = self.named(table.kind, name, table.meta, table.span, self.table(table))
         for name, wheel in model.wheels.items():
             self.wheels[name] = self.wheel(wheel)
+        # a parameter's dated values are constants: computed once, not on every read
+        self.param_values = {id(v): self.literal_value(v.value) for p in model.params.values() for v in p.values}
 
     def text(self, node: Any) -> str:
         source = self.sources.get(node.span.path, "")
@@ -359,7 +362,7 @@ class Program:
                 decl.span,
                 f"parameter '{name}' has no value on {env.date} (its first value is from {decl.values[0].start})",
             )
-        result = self.literal_value(current.value)
+        result = self.param_values[id(current)]
         if env.trace is not None:
             cites = (current.citation,) if current.citation else decl.meta.citations
             env.trace.attach(
@@ -665,12 +668,22 @@ class Program:
 
     def _Compare(self, e: n.Compare) -> Thunk:
         left, right, op, span = self.expr(e.left), self.expr(e.right), e.op, e.span
+        test = _OPERATORS[op]
+        ordering = op not in ("=", "!=")
 
         def cmp(env: Env) -> bool:
-            a, b = _both(left, right, env)
-            if op not in ("=", "!=") and (a is None or b is None):
+            try:
+                a = left(env)
+            except Unknown as ua:
+                try:
+                    right(env)
+                except Unknown as ub:
+                    raise Unknown(ua.needs | ub.needs) from None
+                raise
+            b = right(env)
+            if ordering and (a is None or b is None):
                 raise EvaluationError(span, "cannot order intet", "check for intet before comparing")
-            return compare(op, a, b)
+            return bool(test(a, b))
 
         return cmp
 
@@ -899,10 +912,21 @@ def _figure(value: Any, unit: t.Type) -> str | None:
     return str(shown)
 
 
+_OPERATORS = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+_PLAIN = frozenset((str, int, bool, Fraction, dt.date, type(None)))
+
+
 def _identity(value: Any) -> Any:
     """A memo key for an argument: plain values by value, records and lists by identity (they
     live as long as the evaluation, and their contents never change)."""
-    if value is None or isinstance(value, str | int | Fraction | dt.date):
+    if type(value) in _PLAIN:
         return value
     return ("id", id(value))
 

@@ -139,6 +139,13 @@ def _record(value: dict[str, Any], typ: t.Record, path: str, defaults: dict[str,
 
 
 def _number(value: Any, typ: t.Num, path: str) -> int | Fraction:
+    if (
+        type(value) is int  # the common case, quickly; anything else takes the checks below
+        and -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER
+        and (typ.low is None or value >= typ.low)
+        and (typ.high is None or value <= typ.high)
+    ):
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | Fraction | str):
         raise FactError(path, f"a number ({typ})", value)
     try:
