@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 import functools
 
-import holidays
+from typing import Any
 
 
 class MonthError(ValueError):
@@ -28,8 +28,11 @@ def add_months(day: dt.date, months: int, rule: str | None) -> dt.date:
 
 
 @functools.cache
-def _danish_holidays(year: int) -> holidays.HolidayBase:
+def _danish_holidays(year: int) -> Any:
     # The `holidays` package follows the law: Store Bededag is no holiday from 2024 on.
+    # Imported here: it is slow to load, and most commands never count working days.
+    import holidays
+
     return holidays.country_holidays("DK", years=year)
 
 
