@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
-
 from typing import Any
 
 
