@@ -41,7 +41,15 @@ def lark_parser() -> lark.Lark:
 
 
 def parse(source: str, path: str = "<tekst>") -> n.Module:
-    """Parse one policy file. Raises PolicyError with the location of the first problem."""
+    """Parse one policy file. Raises PolicyError with the location of the first problem.
+
+    Trees are immutable, so a file parsed once in a process is not parsed again (a predecessor
+    loaded under several amendments, golden runs, the docs build)."""
+    return _parse_cached(source, path)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_cached(source: str, path: str) -> n.Module:
     if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
         raise _error(path, source, 1, 1, f"file is larger than {MAX_SOURCE_BYTES:,} bytes", None)
     try:
