@@ -162,23 +162,11 @@ class Program:
                     if node is not None:
                         node.status = "not applicable"
                     return None
-                found, needs = [], frozenset[str]()
-                for exc in children.get(rule.label, ()):
-                    try:
-                        result = tree(exc, env)
-                    except Unknown as u:
-                        needs |= u.needs
-                        continue
-                    if result is not None:
-                        found.append(result)
-                if len(found) > 1:
-                    raise conflict(f"'{decision.name}'", [r for r, _ in found])
-                if needs:
-                    raise Unknown(needs)
-                if found:
+                winner = one_of(children.get(rule.label, ()), env)
+                if winner is not None:
                     if node is not None:
                         node.status = "overridden"
-                    return found[0]
+                    return winner
                 value = values[rule.label](env)
             except Unknown:
                 if node is not None:
@@ -191,11 +179,10 @@ class Program:
                 node.outcome = value
             return rule, value
 
-        roots = children.get(None, [])
-
-        def evaluate(env: Env) -> Any:
+        def one_of(candidates: Any, env: Env) -> tuple[n.Rule, Any] | None:
+            """The one rule among `candidates` that applies, or None; two that apply conflict."""
             found, needs = [], frozenset[str]()
-            for rule in roots:
+            for rule in candidates:
                 try:
                     result = tree(rule, env)
                 except Unknown as u:
@@ -207,14 +194,20 @@ class Program:
                 raise conflict(f"'{decision.name}'", [r for r, _ in found])
             if needs:
                 raise Unknown(needs)
-            if not found:
+            return found[0] if found else None
+
+        roots = children.get(None, [])
+
+        def evaluate(env: Env) -> Any:
+            winner = one_of(roots, env)
+            if winner is None:
                 raise NoRuleApplies(
                     decision.span,
                     f"no rule of '{decision.name}' applies to these facts",
                     "add a rule for this case",
                     [(r.span, f"'{r.name}' does not apply") for r in roots],
                 )
-            return found[0][1]
+            return winner[1]
 
         return evaluate
 

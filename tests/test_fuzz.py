@@ -7,23 +7,33 @@ The contract under test:
    inside that file (1 ≤ line ≤ lines + 1, 1 ≤ column), and whose text shows no Python internals
    (a traceback, ``__ANON``, ``$END``, ``Token(``). Never another exception, a RecursionError or a
    hang. Inputs: token-level mutations of the real policy files, checked together with the rest
-   of their directory; random text over the language's tokens; random declarations; deep
-   nesting; sources over 1 MB.
+   of their directory; truncations; random text over the language's tokens; random declarations;
+   deep nesting (10 000 parentheses, a 50 000-term sum, sweeps of other constructs); long chains
+   of definitions; sources over 1 MB.
 2. Facts. ``load_policy(KBH).decide(name, facts, date)`` returns an Answer (determined or
-   undetermined) or raises ``FactError`` naming the fact path (or "date") and the expected type.
-   ``EvaluationError`` (a PolicyError pointing into the policy) is allowed too; every distinct one
-   seen is collected (set ALMEN_FUZZ_REPORT=/some/file.json to have them written out).
-3. ``tests/fuzz_corpus/``: every input that ever failed, replayed against the same contract.
+   undetermined, whose ``to_dict()`` and ``explain()`` work) or raises ``FactError`` naming the
+   fact path (or "date") and the expected type. ``EvaluationError`` (a PolicyError pointing into
+   the policy) is allowed too; every distinct one seen is collected, set ALMEN_FUZZ_REPORT=<file>
+   to have them written out. Facts: the golden scenarios' facts mutated; type-correct facts from
+   the policy's fact types; random JSON; odd dates.
+3. Beyond the letter of the contract: a policy the checker accepts compiles, and a random policy
+   the checker accepts evaluates under contract 2.
+4. ``tests/fuzz_corpus/``: every input that ever failed, replayed against the same contract
+   (formats at ``corpus_cases`` below).
 
-Known bugs. A crash found by this file is not fixed here: its input is saved in the corpus and
-its id is listed in KNOWN_BUGS below. That one entry (a) marks the corpus replays of that bug
-``xfail(strict=True)`` and (b) lets the property tests pass over the same crash (matched by
-exception type and the function it comes from) so that they keep testing everything else.
-When a bug is fixed, delete its entry: its replays must then pass, and the property tests no
-longer tolerate it.
+Known bugs. A crash found here is not fixed here: its input goes into the corpus and its id into
+KNOWN_BUGS. That one entry (a) marks the corpus replays of that bug ``xfail(strict=True)`` (and
+only that crash satisfies the xfail: failing in another way is a WrongFailure) and (b) lets the
+property tests pass over the same crash, matched by exception type and the function it comes
+from, so that they keep testing everything else. When a bug is fixed, delete its entry: its
+replays must then pass, and the property tests no longer tolerate it.
 
-Runs are reproducible (derandomize=True). ALMEN_FUZZ_SCALE=10 multiplies every example count;
-ALMEN_FUZZ_RANDOM=1 draws fresh random examples instead (for hunting, not for CI).
+Every example runs under ``guarded()``: a hard DEADLINE (SIGALRM, then a check of the clock) and
+the recursion headroom of a fresh process, so results do not depend on pytest's stack depth.
+
+Runs are reproducible (derandomize=True). For hunting, not for CI: ALMEN_FUZZ_SCALE=10 multiplies
+every example count, ALMEN_FUZZ_RANDOM=1 draws fresh random examples, and ALMEN_FUZZ_SAVE=<dir>
+writes each failing input there in corpus form.
 """
 
 from __future__ import annotations
@@ -121,11 +131,20 @@ class Hang(BaseException):
 
 
 KNOWN_BUGS: dict[str, Bug] = {
-    "value-with-missing-fact": Bug(
-        "BUG: (beyond the København policy) a decision whose value holds a fact record with a field not "
-        "given ('beslutning svar = rs' with rs = [{}]) is 'determined', and to_json then meets the Missing "
-        "placeholder: TypeError in number_json (a text field even comes out as the string 'Missing(rs[0].s)')",
-        (TypeError,),
+    "non-constant-value": Bug(
+        "BUG: the checker accepts a parameter value or a record field's default that reads a fact, a "
+        "definition or beslutningsdato ('fra 2024-01-01: r.x', 'y: dato = beslutningsdato'); "
+        "Program()/load_policy then evaluate it as a constant, with no environment: AttributeError "
+        "'NoneType' object has no attribute 'facts' / 'date' / 'memo'",
+        (AttributeError,),
+        within="interpreter/compiler.py:literal_value",
+    ),
+    "to-json-missing-fact": Bug(
+        "BUG: to_json() meets the Missing placeholder of a fact that was not given: "
+        "decide('rækkefølge') answers, but Answer.to_dict() crashes (TypeError in number_json, AttributeError "
+        "'Missing' has no 'items') when the explanation shows an ansøger whose husstand (or one of its fields) "
+        "is missing; a decision whose value holds such a record ('beslutning svar = rs') crashes in decide() itself",
+        (TypeError, AttributeError),
         within="interpreter/values.py:to_json",
     ),
 }
@@ -294,6 +313,8 @@ def check_policy_error(e: dsl.PolicyError, sources: dict[str, str]) -> None:
     assert e.column >= 1, f"column {e.column} < 1: {e}"
     text = str(e)
     for bad in FORBIDDEN_IN_MESSAGES:
+        if any(bad in source for source in sources.values()):
+            continue  # the policy's own text, quoted back
         assert bad not in text, f"{bad!r} in the message: {text}"
     assert e.diagnostics, "a PolicyError without diagnostics"
 
@@ -495,7 +516,7 @@ def mutated_policy_file(draw: st.DrawFn) -> tuple[str, str]:
 # ---------------------------------------------------------------------------- contract 1 (a): mutations
 
 
-@fuzz(1000)
+@fuzz(800)
 @given(mutated_policy_file())
 def test_mutated_policy_file_in_its_directory(case: tuple[str, str]) -> None:
     path, text = case
@@ -664,7 +685,7 @@ def declaration(draw: st.DrawFn) -> str:
     return f"valg {name.upper()} {{ a, b, {name} }}"
 
 
-@fuzz(800)
+@fuzz(600)
 @given(st.lists(declaration(), min_size=1, max_size=5))
 def test_random_declarations(decls: list[str]) -> None:
     source = PRELUDE + "\n".join(decls) + "\n"
@@ -797,8 +818,7 @@ def test_sources_over_one_megabyte_are_refused(body: str) -> None:
     assert len(source.encode("utf-8")) > MAX_BYTES
     with guarded(seconds=10), pytest.raises(dsl.PolicyError) as info:
         dsl.parse(source, "big.almen")
-    check_policy_error(info.value, {"big.almen": source})
-    assert "larger" in info.value.message
+    check_policy_error(info.value, {"big.almen": source})  # each of these parses when it is not refused
 
 
 def test_a_file_over_one_megabyte_is_refused_by_load(tmp_path: Path) -> None:
@@ -870,10 +890,10 @@ def _type_at(schema: dict[str, t.Type], parts: list[str | int]) -> t.Type | None
 
 def check_fact_error(e: interpreter.FactError, facts: Any, schema: dict[str, t.Type]) -> None:
     assert e.expected, f"a FactError that expects nothing: {e}"
-    assert str(e) == f"fact '{e.path}': expected {e.expected}, got {e.received}", str(e)
+    assert e.path in str(e) and e.expected in str(e), f"the message names neither path nor type: {e}"
     for bad in FORBIDDEN_IN_MESSAGES:
         assert bad not in str(e), str(e)
-    if e.path == "date":
+    if e.path == "date" and not (isinstance(facts, dict) and "date" in facts):
         assert "date" in e.expected, str(e)
         return
     if e.path == "(facts)":
@@ -1213,6 +1233,21 @@ def test_any_date(data: st.DataObject) -> None:
     event(decide(name, copy.deepcopy(scenario.get("facts", {})), date))
 
 
+def test_extreme_dates_in_every_date_fact() -> None:
+    """Each scenario with each of its date facts set to the first or last date there is (valid facts)."""
+    schema = kbh().schema
+    for _, scenario in scenarios():
+        facts = scenario.get("facts", {})
+        for path in _paths(facts):
+            typ = _type_at(schema, list(path))
+            if typ is None or t.strip(typ) != t.DATE:
+                continue
+            for extreme in ("0001-01-01", "9999-12-31"):
+                changed = copy.deepcopy(facts)
+                _get(changed, path[:-1])[path[-1]] = extreme
+                decide(scenario["decision"], changed, scenario["date"], valid_facts=True)
+
+
 def test_every_scenario_for_every_decision() -> None:
     """Exhaustive and small: every scenario's (valid) facts × every decision, on the scenario's date."""
     for _, scenario in scenarios():
@@ -1223,7 +1258,8 @@ def test_every_scenario_for_every_decision() -> None:
 # ---------------------------------------------------------------------------- contract 3: the corpus
 # sources/<bug>[__n].almen          parsed and checked alone
 # policy/<file>__<bug>[__n].almen   replaces policies/koebenhavn/2024-2027/<file>.almen, directory checked
-# programs/<bug>[__n].json          {"source", "decision", "date", "facts"}: a policy of its own, then a decision
+# programs/<bug>[__n].json          {"source"[, "decision", "date", "facts"]}: a policy of its own, loaded
+#                                   with load_policy, then maybe a decision
 # facts/<bug>[__n].json             {"decision", "date", "facts"[, "seconds": its deadline, "note"]};
 #                                   {"$pow10": k} stands for 10**k,
 #                                   {"$int_hex": "0x…"} for an integer too long for JSON,
@@ -1286,9 +1322,15 @@ def replay(f: Path) -> None:
             case = json.loads(f.read_text(encoding="utf-8"), parse_float=Decimal)
             with tempfile.TemporaryDirectory() as tmp:
                 (Path(tmp) / "program.almen").write_text(case["source"], encoding="utf-8")
-                with guarded():
-                    policy = interpreter.load_policy(tmp)
-            decide(case["decision"], _corpus_value(case["facts"]), case["date"], policy=policy)
+                try:
+                    with guarded():
+                        policy = interpreter.load_policy(tmp)
+                except dsl.PolicyError as e:
+                    fail(f"the program is refused, so it shows nothing: {e}")
+                except (Exception, Hang) as e:
+                    fail(f"load_policy raised {type(unwrap(e)).__name__} on a checked policy", e)
+            if "decision" in case:
+                decide(case["decision"], _corpus_value(case["facts"]), case["date"], policy=policy)
             return
         source = f.read_bytes().decode("utf-8", errors="surrogateescape")
         if kind == "policy":
