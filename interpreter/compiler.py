@@ -768,51 +768,21 @@ class Program:
     def _Count(self, e: n.Count) -> Thunk:
         coll, var = self.expr(e.coll), e.var
         where = self.expr(e.where) if e.where is not None else None
-
-        def count(env: Env) -> int:
-            items = coll(env)
-            if where is None:
-                return len(items)
-            saved = env.locals
-            env.locals = dict(saved)
-            total, needs = 0, frozenset[str]()
-            try:
-                for item in items:
-                    env.locals[var] = item
-                    try:
-                        total += bool(where(env))
-                    except Unknown as u:
-                        needs |= u.needs
-            finally:
-                env.locals = saved
-            if needs:
-                raise Unknown(needs)
-            return total
-
-        return count
+        if where is None:
+            return lambda env: len(coll(env))
+        return lambda env: sum(bool(x) for x in _over(env, coll(env), var, where))
 
     def _Sort(self, e: n.Sort) -> Thunk:
         coll, var = self.expr(e.coll), e.var
         keys = [self.expr(k) for k in (e.key.items if isinstance(e.key, n.ListLit) else (e.key,))]
 
+        def keyed(env: Env) -> tuple[tuple[Any, ...], Any]:
+            return tuple(_all(keys, env)), env.locals[var]
+
         def sort(env: Env) -> tuple[Any, ...]:
-            items = coll(env)
-            saved = env.locals
-            env.locals = dict(saved)
-            keyed, needs = [], frozenset[str]()
-            try:
-                for item in items:
-                    env.locals[var] = item
-                    try:
-                        keyed.append((tuple(_all(keys, env)), item))
-                    except Unknown as u:
-                        needs |= u.needs
-            finally:
-                env.locals = saved
-            if needs:
-                raise Unknown(needs)
-            keyed.sort(key=lambda pair: pair[0])
-            return tuple(item for _, item in keyed)
+            pairs = _over(env, coll(env), var, keyed)
+            pairs.sort(key=lambda pair: pair[0])  # stable: equal keys keep the facts' order
+            return tuple(item for _, item in pairs)
 
         return sort
 
@@ -820,50 +790,14 @@ class Program:
         coll, var, body = self.expr(e.coll), e.var, self.expr(e.body)
         where = self.expr(e.where) if e.where is not None else None
 
-        def each(env: Env) -> tuple[Any, ...]:
-            items = coll(env)
-            saved = env.locals
-            env.locals = dict(saved)
-            out, needs = [], frozenset[str]()
-            try:
-                for item in items:
-                    env.locals[var] = item
-                    try:
-                        if where is None or where(env):
-                            out.append(body(env))
-                    except Unknown as u:
-                        needs |= u.needs
-            finally:
-                env.locals = saved
-            if needs:
-                raise Unknown(needs)
-            return tuple(out)
+        def kept(env: Env) -> Any:
+            return body(env) if where is None or where(env) else _SKIP
 
-        return each
+        return lambda env: tuple(x for x in _over(env, coll(env), var, kept) if x is not _SKIP)
 
     def _Mapping(self, e: n.Mapping) -> Thunk:
         coll, var, key, value = self.expr(e.coll), e.var, self.expr(e.key), self.expr(e.value)
-
-        def mapping(env: Env) -> dict[str, Any]:
-            items = coll(env)
-            saved = env.locals
-            env.locals = dict(saved)
-            out, needs = {}, frozenset[str]()
-            try:
-                for item in items:
-                    env.locals[var] = item
-                    try:
-                        k, v = _both(key, value, env)
-                        out[k] = v
-                    except Unknown as u:
-                        needs |= u.needs
-            finally:
-                env.locals = saved
-            if needs:
-                raise Unknown(needs)
-            return out
-
-        return mapping
+        return lambda env: dict(_over(env, coll(env), var, lambda env: _both(key, value, env)))
 
     def _ListLit(self, e: n.ListLit) -> Thunk:
         items = [self.expr(x) for x in e.items]
@@ -873,6 +807,28 @@ class Program:
         keys = [k for k, _ in e.items]
         values = [self.expr(v) for _, v in e.items]
         return lambda env: dict(zip(keys, _all(values, env), strict=True))
+
+
+_SKIP = object()
+
+
+def _over(env: Env, items: Any, var: str, fn: Thunk) -> list[Any]:
+    """`fn` for each item bound to `var`; what any item still needs is collected, not stopped at."""
+    saved = env.locals
+    env.locals = dict(saved)
+    out, needs = [], frozenset[str]()
+    try:
+        for item in items:
+            env.locals[var] = item
+            try:
+                out.append(fn(env))
+            except Unknown as u:
+                needs |= u.needs
+    finally:
+        env.locals = saved
+    if needs:
+        raise Unknown(needs)
+    return out
 
 
 def _goal_status(direction: str, shown: dict[str, Any]) -> str:
