@@ -268,6 +268,7 @@ class _Checker:
                 if f.default is not None:
                     self.owner = f"{name}.{f.name}"
                     self.expect(f.default, self.type_ref(f.type), {}, "the default")
+                    self.require_constant(f.default, "a default")
 
     def check_record_cycle(self, name: str, decl: n.RecordDecl, path: list[str]) -> None:
         """Does record `name` reach itself through its fields? Each record is visited once."""
@@ -321,6 +322,7 @@ class _Checker:
                 self.report.error(decl.span, f"the values of '{name}' must be in date order, one per date")
             for value in decl.values:
                 self.expect(value.value, typ, {}, f"a value of '{name}'")
+                self.require_constant(value.value, "a parameter's value")
         for name in m.definitions:
             self.value_type(name)
         for name in m.decisions:
@@ -402,6 +404,29 @@ class _Checker:
         if name in m.wheels:
             return self.check_wheel(m.wheels[name])
         return t.UNKNOWN
+
+    def require_constant(self, e: Any, what: str) -> None:
+        """Parameter values and defaults are fixed text: they may not read facts or rules."""
+        if not self.is_constant(e):
+            self.report.error(
+                e.span, f"{what} must be a constant", "write the number, amount, date, text or list itself"
+            )
+
+    def is_constant(self, e: Any) -> bool:
+        if isinstance(e, n.Literal):
+            return True
+        if isinstance(e, n.Name):
+            ref = self.model.refs.get(id(e))
+            return ref is not None and ref.kind == "member"
+        if isinstance(e, n.Unary):
+            return self.is_constant(e.operand)
+        if isinstance(e, n.Binary):
+            return self.is_constant(e.left) and self.is_constant(e.right)
+        if isinstance(e, n.ListLit):
+            return all(self.is_constant(x) for x in e.items)
+        if isinstance(e, n.RecordLit):
+            return all(self.is_constant(v) for _, v in e.items)
+        return False
 
     def require_citation(self, node: Any, meta: n.Meta) -> None:
         if not meta.citations:

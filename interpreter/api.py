@@ -104,7 +104,12 @@ class Policy:
         root = trace.root.children[0] if trace is not None and trace.root.children else None
         if root is not None and self.model.policy is not None:
             root.notes = self.model.policy.notes + root.notes  # the policy's own interpretations
-        value = to_json(raw, self.model.value_types.get(name, t.UNKNOWN)) if status == "determined" else None
+        value = None
+        if status == "determined":
+            try:
+                value = to_json(raw, self.model.value_types.get(name, t.UNKNOWN))
+            except Unknown as u:  # the value would show a fact that was not given
+                raw, status, needs = None, "undetermined", tuple(sorted(u.needs))
         return Answer(name, day, status, value, needs, root, self.stamp(), raw)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 
 from dsl import nodes as n
-from interpreter.values import plain_json, show, to_json
+from interpreter.values import Unknown, plain_json, show, to_json
 
 LEVELS = ("reason", "failed", "full")
 
@@ -33,8 +33,13 @@ class Node:
     type: Any = None  # the outcome's static type, when known: money shows as 1000.00, a share as 1/4
 
     def shown(self) -> Any:
-        """The outcome's exact JSON form."""
-        return plain_json(self.outcome) if self.type is None else to_json(self.outcome, self.type)
+        """The outcome's exact JSON form (facts not given left out)."""
+        if self.type is not None:
+            try:
+                return to_json(self.outcome, self.type)
+            except Unknown:
+                pass
+        return plain_json(self.outcome)
 
     def to_dict(self, redact: bool = False) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind, "rule": self.name}

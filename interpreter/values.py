@@ -96,7 +96,10 @@ def field(obj: Any, name: str) -> Any:
 
 
 def to_json(value: Any, typ: t.Type) -> Any:
-    """The exact JSON form of a value of a static type."""
+    """The exact JSON form of a value of a static type. A fact inside it that was not given
+    raises Unknown: an answer that shows a missing fact is not determined."""
+    if type(value) is Missing:
+        raise Unknown(frozenset((value.path,)))
     if value is None:
         return None
     typ = t.strip(typ)
@@ -147,6 +150,8 @@ def plain_json(value: Any) -> Any:
         return f"hjul {value.name}"
     if isinstance(value, FactRecord):
         return {k: plain_json(v) for k, v in value.fields.items() if not isinstance(v, Missing)}
+    if isinstance(value, Missing):
+        return None
     if isinstance(value, dict):
         return {k: plain_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
