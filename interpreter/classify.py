@@ -151,13 +151,23 @@ def _answer(policy: Policy, decision: str, facts: dict[str, Any], day: dt.date) 
     if low is not None and high is not None:
         day = min(max(day, low), high)
     try:
-        converted = convert_facts(
-            {k: v for k, v in facts.items() if k in policy.schema}, policy.schema, policy.defaults
-        )
+        given = {k: _prune(v, policy.schema[k]) for k, v in facts.items() if k in policy.schema}
+        converted = convert_facts(given, policy.schema, policy.defaults)
         raw = policy.program.values[decision](Env(policy.program, converted, day, None))
     except (Unknown, FactError):
         return None
     return verdict_of(raw, policy.model.value_types.get(decision, t.UNKNOWN), decision)
+
+
+def _prune(value: Any, typ: t.Type) -> Any:
+    """The facts as this version knows them: fields only the other version declares left out."""
+    typ = t.strip(typ)
+    if isinstance(typ, t.Record) and isinstance(value, dict):
+        fields = dict(typ.fields)
+        return {k: _prune(v, fields[k]) for k, v in value.items() if k in fields}
+    if isinstance(typ, t.ListOf) and isinstance(value, list):
+        return [_prune(v, typ.elem) for v in value]
+    return value
 
 
 def _numbers(policy: Policy) -> set[tuple[str | None, Fraction]]:

@@ -219,8 +219,11 @@ def _fmt(args: argparse.Namespace, out: Console) -> int:
         for f in unformatted:
             out.print(f"would reformat {escape(str(f))}")
         return FINDINGS
-    verb = "reformatted" if unformatted else "already formatted"
-    out.print(f"{verb}: {len(unformatted)} of {len(dsl.policy_files(args.policy))} files")
+    total = len(dsl.policy_files(args.policy))
+    if unformatted:
+        out.print(f"reformatted {len(unformatted)} of {total} files")
+    else:
+        out.print(f"all {total} files already formatted")
     return OK
 
 

@@ -242,10 +242,10 @@ def test_fmt_rewrites_then_check_passes(capsys: pytest.CaptureFixture[str], poli
     messy = policy_dir / "01_regler.almen"
     messy.write_text(BODY.replace("fakta alder: heltal", "fakta   alder :heltal"), encoding="utf-8")
     code, out, _ = run(capsys, "fmt", str(policy_dir))
-    assert (code, out.strip()) == (0, "reformatted: 1 of 2 files")
+    assert (code, out.strip()) == (0, "reformatted 1 of 2 files")
     assert messy.read_text(encoding="utf-8").startswith("fakta alder: heltal\n")
     code, out, _ = run(capsys, "fmt", str(policy_dir), "--check")
-    assert (code, out.strip()) == (0, "already formatted: 0 of 2 files")
+    assert (code, out.strip()) == (0, "all 2 files already formatted")
 
 
 def test_fmt_of_a_file_that_does_not_parse_exits_1(capsys: pytest.CaptureFixture[str], policy_dir: Path) -> None:
