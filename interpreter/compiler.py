@@ -665,15 +665,7 @@ class Program:
         ordering = op not in ("=", "!=")
 
         def cmp(env: Env) -> bool:
-            try:
-                a = left(env)
-            except Unknown as ua:
-                try:
-                    right(env)
-                except Unknown as ub:
-                    raise Unknown(ua.needs | ub.needs) from None
-                raise
-            b = right(env)
+            a, b = _both(left, right, env)
             if ordering and (a is None or b is None):
                 raise EvaluationError(span, "cannot order intet", "check for intet before comparing")
             return bool(test(a, b))

@@ -7,6 +7,7 @@ to show them: money as a decimal with two places, shares as fractions, percent a
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
@@ -168,6 +169,4 @@ def show(value: Any) -> str:
         return "intet"
     if isinstance(j, str):
         return j
-    import json
-
     return json.dumps(j, ensure_ascii=False)
