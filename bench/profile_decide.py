@@ -21,16 +21,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import reference  # noqa: E402
 import run  # noqa: E402
 
-from interpreter import load_policy  # noqa: E402
-from interpreter.api import _date  # noqa: E402
-from interpreter.compiler import Env  # noqa: E402
-from interpreter.facts import convert_facts  # noqa: E402
+from almen.interpreter import load_policy  # noqa: E402
+from almen.interpreter.api import _date  # noqa: E402
+from almen.interpreter.compiler import Env  # noqa: E402
+from almen.interpreter.facts import convert_facts  # noqa: E402
 
 
 def best_us(fn: Callable[[Any], Any], items: list[Any], rounds: int = 7, passes: int = 40) -> float:

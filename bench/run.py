@@ -35,12 +35,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
 import reference  # noqa: E402  (bench/reference.py)
 
-from interpreter import load_policy  # noqa: E402
+from almen.interpreter import load_policy  # noqa: E402
 
 POLICY = "policies/koebenhavn/2024-2027"
 GOLDEN = ROOT / "tests" / "golden" / "koebenhavn"
@@ -250,8 +249,8 @@ def _batch(call: Call, items: list[tuple[dict[str, Any], str]], passes: int) -> 
 
 
 def almen_cmd() -> list[str]:
-    """`almen` from this source tree (the console script runs interpreter.cli:main the same way)."""
-    return [sys.executable, "-m", "interpreter.cli"]
+    """`almen` as installed (the console script runs almen.interpreter.cli:main the same way)."""
+    return [sys.executable, "-m", "almen.interpreter.cli"]
 
 
 def run_env(pycache: str | None, tmpdir: str | None = None) -> dict[str, str]:
@@ -259,7 +258,7 @@ def run_env(pycache: str | None, tmpdir: str | None = None) -> dict[str, str]:
     (PYTHONPYCACHEPREFIX), as an installed almen has its .pyc files; nothing is written into the
     source tree. Without it, the environment is inherited as it is."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    # almen is imported as installed: the source tree is not the package layout
     if pycache is not None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = pycache
@@ -333,7 +332,7 @@ def bench_simulate(runs: int, repeats: int, pycache: str) -> dict[str, Any]:
     out: dict[str, Any] = {"available": True, "command": "almen simulate " + " ".join(SIMULATE_ARGS)}
     out["process"] = time_processes({"simulate": (cmd, run_env(pycache))}, runs)["simulate"]
     try:  # the same four years in-process, after the policy is loaded (interpreter.simulate, if it is there)
-        from interpreter.simulate import load_stock, simulate
+        from almen.interpreter.tools.simulate import load_stock, simulate
 
         policy = load_policy(ROOT / POLICY)
         departments = load_stock(stock)

@@ -1,7 +1,7 @@
 """MkDocs hook: render every policy under policies/ into docs/politikker/ before the build.
 
 Each directory that holds .almen files (policies/<kommune>/<version>/) is rendered with
-`interpreter.render.render_policy` into docs/politikker/<kommune>/<version>/, with a page of
+`almen.interpreter.tools.render.render_policy` into docs/politikker/<kommune>/<version>/, with a page of
 numbered source lines per file so that every element can link its file and line. The pages
 are added to the navigation under the entry "Politikker". Files are rewritten only when their
 text changes, and pages of policies that no longer exist are removed, so `mkdocs serve` does
@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the mkdocs script does not run from the repository
 
-import dsl  # noqa: E402
-from interpreter.render import render_policy  # noqa: E402
+from almen import dsl  # noqa: E402
+from almen.interpreter.tools.render import render_policy  # noqa: E402
 
 OUT = "politikker"
 NAV_ENTRY = "Politikker"
@@ -96,9 +96,9 @@ def _register_lexer() -> None:
     try:
         lexers.get_lexer_by_name("almen")
     except ClassNotFound:
-        from dsl.highlight import AlmenLexer
+        from almen.dsl.highlight import AlmenLexer
 
-        lexers.LEXERS["AlmenLexer"] = ("dsl.highlight", "almen", ("almen",), ("*.almen",), ("text/x-almen",))
+        lexers.LEXERS["AlmenLexer"] = ("almen.dsl.highlight", "almen", ("almen",), ("*.almen",), ("text/x-almen",))
         lexers._lexer_cache[AlmenLexer.name] = AlmenLexer
 
 

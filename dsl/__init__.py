@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dsl import versions
-from dsl.checker import Model, check
-from dsl.diagnostics import AlmenError, Diagnostic, PolicyError
-from dsl.nodes import Module, Policy, Span
-from dsl.parser import parse
+from almen.dsl import versions
+from almen.dsl.checker import Model, check
+from almen.dsl.diagnostics import AlmenError, Diagnostic, PolicyError
+from almen.dsl.nodes import Module, Policy, Span
+from almen.dsl.parser import parse
 
 __all__ = ["AlmenError", "Diagnostic", "Model", "Module", "PolicyError", "check", "load", "parse", "policy_files"]
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import attrs
 
-from dsl import nodes as n
-from dsl import types as t
-from dsl.diagnostics import Reporter, did_you_mean
+from almen.dsl import nodes as n
+from almen.dsl import types as t
+from almen.dsl.diagnostics import Reporter, did_you_mean
 
 # A citation must point into a document: a section, figure, appendix, or a named law.
 CITATION = re.compile(

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from dsl.nodes import Span
+from almen.dsl.nodes import Span
 
 
 class AlmenError(Exception):

@@ -8,9 +8,9 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from dsl import nodes as n
-from dsl.parser import lark_parser, parse
-from dsl.types import show_number
+from almen.dsl import nodes as n
+from almen.dsl.parser import lark_parser, parse
+from almen.dsl.types import show_number
 
 INDENT = "  "
 WIDTH = 100

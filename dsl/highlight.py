@@ -13,7 +13,7 @@ token type by the part of the grammar it belongs to:
 Register it with Pygments as an entry point:
 
     [project.entry-points."pygments.lexers"]
-    almen = "dsl.highlight:AlmenLexer"
+    almen = "almen.dsl.highlight:AlmenLexer"
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from pygments.token import (
     Whitespace,
 )
 
-from dsl.parser import lark_parser
-from dsl.types import BUILTIN_TYPES
+from almen.dsl.parser import lark_parser
+from almen.dsl.types import BUILTIN_TYPES
 
 __all__ = ["AlmenLexer", "keyword_categories", "keywords", "units"]
 
@@ -143,7 +143,7 @@ def _word(words: Iterable[str]) -> str:
 
 
 def _builtin_functions() -> tuple[str, ...]:
-    from dsl.checker import BUILTIN_FUNCTIONS  # the checker is heavier; only needed here
+    from almen.dsl.checker import BUILTIN_FUNCTIONS  # the checker is heavier; only needed here
 
     return tuple(BUILTIN_FUNCTIONS)
 
@@ -279,7 +279,7 @@ def textmate_scopes() -> dict[str, str]:
 
 
 def textmate_grammar() -> dict[str, Any]:
-    """The TextMate grammar of almen; `python -m dsl.highlight` prints it as JSON.
+    """The TextMate grammar of almen; `python -m almen.dsl.highlight` prints it as JSON.
 
     Every pattern is a single-line `match`, written in the common subset of Oniguruma (what
     TextMate and VS Code run) and Python `re`, so that tests can run it with `re`.
@@ -379,7 +379,7 @@ def textmate_grammar() -> dict[str, Any]:
         "name": "almen",
         "scopeName": "source.almen",
         "fileTypes": ["almen"],
-        "comment": "Generated from dsl/almen.lark by `python -m dsl.highlight`; regenerate, do not edit by hand.",
+        "comment": "Generated from dsl/almen.lark by `python -m almen.dsl.highlight`; regenerate, do not edit by hand.",
         "patterns": patterns,
     }
 

@@ -11,8 +11,8 @@ from typing import Any
 import lark
 from lark import Token, Transformer, v_args
 
-from dsl import nodes as n
-from dsl.diagnostics import Diagnostic, PolicyError, source_line
+from almen.dsl import nodes as n
+from almen.dsl.diagnostics import Diagnostic, PolicyError, source_line
 
 GRAMMAR = Path(__file__).with_name("almen.lark")
 MAX_SOURCE_BYTES = 1_000_000  # a policy file is prose-sized; anything larger is a mistake

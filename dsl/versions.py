@@ -13,8 +13,8 @@ from typing import Any
 
 import attrs
 
-from dsl import nodes as n
-from dsl.diagnostics import Diagnostic, PolicyError, source_line
+from almen.dsl import nodes as n
+from almen.dsl.diagnostics import Diagnostic, PolicyError, source_line
 
 MAX_DEPTH = 20  # a chain of amendments longer than this is a loop or a mistake
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dsl.diagnostics import AlmenError, PolicyError
-from interpreter.api import Answer, Policy, UnknownDecision, load_policy
-from interpreter.errors import ConflictingRules, EvaluationError, NoRuleApplies
-from interpreter.facts import FactError
+from almen.dsl.diagnostics import AlmenError, PolicyError
+from almen.interpreter.api import Answer, Policy, UnknownDecision, load_policy
+from almen.interpreter.errors import ConflictingRules, EvaluationError, NoRuleApplies
+from almen.interpreter.facts import FactError
 
 __all__ = [
     "AlmenError",

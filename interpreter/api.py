@@ -12,14 +12,14 @@ from typing import Any
 
 import attrs
 
-import dsl
-from dsl import types as t
-from dsl.diagnostics import AlmenError, did_you_mean
-from interpreter.compiler import Env, Program
-from interpreter.errors import EvaluationError
-from interpreter.explanation import Node, Trace, render
-from interpreter.facts import FactError, convert_facts
-from interpreter.values import Unknown, to_json
+from almen import dsl
+from almen.dsl import types as t
+from almen.dsl.diagnostics import AlmenError, did_you_mean
+from almen.interpreter.compiler import Env, Program
+from almen.interpreter.errors import EvaluationError
+from almen.interpreter.explanation import Node, Trace, render
+from almen.interpreter.facts import FactError, convert_facts
+from almen.interpreter.values import Unknown, to_json
 
 
 class UnknownDecision(AlmenError):

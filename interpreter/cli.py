@@ -14,19 +14,19 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-import dsl
-from dsl.diagnostics import AlmenError, PolicyError
-from interpreter import golden
-from interpreter.api import Policy, UnknownDecision, decision_record
-from interpreter.classify import Classification, classifiable, classify_over_time
-from interpreter.diff import diff
-from interpreter.explanation import LEVELS, REDACTED, Node
-from interpreter.facts import FactError
-from interpreter.render import render_policy
-from interpreter.report import RENDERERS, DiffReport, approx
-from interpreter.schema import decisions_schema, fact_schema
-from interpreter.simulate import load_stock, simulate
-from interpreter.values import show
+from almen import dsl
+from almen.dsl.diagnostics import AlmenError, PolicyError
+from almen.interpreter.api import Policy, UnknownDecision, decision_record
+from almen.interpreter.explanation import LEVELS, REDACTED, Node
+from almen.interpreter.facts import FactError
+from almen.interpreter.tools import golden
+from almen.interpreter.tools.classify import Classification, classifiable, classify_over_time
+from almen.interpreter.tools.diff import diff
+from almen.interpreter.tools.render import render_policy
+from almen.interpreter.tools.report import RENDERERS, DiffReport, approx
+from almen.interpreter.tools.schema import decisions_schema, fact_schema
+from almen.interpreter.tools.simulate import load_stock, simulate
+from almen.interpreter.values import show
 
 OK, FINDINGS, USAGE = 0, 1, 2
 
@@ -205,7 +205,7 @@ def _rich_tree(node: Node, redact: bool, tree: Tree | None = None) -> Tree:
 
 
 def _fmt(args: argparse.Namespace, out: Console) -> int:
-    from dsl.formatter import format_source
+    from almen.dsl.formatter import format_source
 
     unformatted = []
     for f in dsl.policy_files(args.policy):

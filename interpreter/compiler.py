@@ -13,14 +13,14 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from dsl import nodes as n
-from dsl import types as t
-from dsl.checker import Model, compare, constant
-from interpreter import calendar
-from interpreter.errors import EvaluationError, NoRuleApplies, conflict
-from interpreter.explanation import Node, Trace
-from interpreter.values import Duration, FactRecord, Missing, Unknown, WheelRef
-from interpreter.wheels import CException, CLetting, CompiledWheel, CPeriod, CSlot
+from almen.dsl import nodes as n
+from almen.dsl import types as t
+from almen.dsl.checker import Model, compare, constant
+from almen.interpreter import calendar
+from almen.interpreter.errors import EvaluationError, NoRuleApplies, conflict
+from almen.interpreter.explanation import Node, Trace
+from almen.interpreter.values import Duration, FactRecord, Missing, Unknown, WheelRef
+from almen.interpreter.wheels import CException, CLetting, CompiledWheel, CPeriod, CSlot
 
 Thunk = Callable[["Env"], Any]
 
@@ -847,7 +847,7 @@ def _goal_status(direction: str, shown: dict[str, Any]) -> str:
 def _figure(value: Any, unit: t.Type) -> str | None:
     if value is None:
         return None
-    from interpreter.values import number_json
+    from almen.interpreter.values import number_json
 
     shown = number_json(value, unit) if isinstance(unit, t.Num) else value
     return str(shown)

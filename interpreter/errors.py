@@ -7,8 +7,8 @@ from typing import Any
 
 import attrs
 
-from dsl import nodes as n
-from dsl.diagnostics import Diagnostic, PolicyError, source_line
+from almen.dsl import nodes as n
+from almen.dsl.diagnostics import Diagnostic, PolicyError, source_line
 
 
 class EvaluationError(PolicyError):

@@ -6,8 +6,8 @@ from typing import Any
 
 import attrs
 
-from dsl import nodes as n
-from interpreter.values import Unknown, plain_json, show, to_json
+from almen.dsl import nodes as n
+from almen.interpreter.values import Unknown, plain_json, show, to_json
 
 LEVELS = ("reason", "failed", "full")
 

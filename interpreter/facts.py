@@ -11,9 +11,9 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from dsl import types as t
-from dsl.diagnostics import AlmenError, did_you_mean
-from interpreter.values import FactRecord, Missing
+from almen.dsl import types as t
+from almen.dsl.diagnostics import AlmenError, did_you_mean
+from almen.interpreter.values import FactRecord, Missing
 
 MAX_ABS_NUMBER = 10**15  # no key figure, amount or count in a letting policy comes near this
 MAX_LIST = 10_000

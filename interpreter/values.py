@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from dsl import types as t
+from almen.dsl import types as t
 
 
 class Unknown(Exception):

@@ -12,10 +12,10 @@ from typing import Any
 
 import attrs
 
-from dsl import nodes as n
-from interpreter.errors import EvaluationError, conflict
-from interpreter.explanation import Node
-from interpreter.values import Unknown
+from almen.dsl import nodes as n
+from almen.interpreter.errors import EvaluationError, conflict
+from almen.interpreter.explanation import Node
+from almen.interpreter.values import Unknown
 
 Thunk = Callable[[Any], Any]
 

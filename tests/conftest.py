@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from interpreter import load_policy
+from almen.interpreter import load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 KBH = ROOT / "policies" / "koebenhavn" / "2024-2027"

@@ -7,7 +7,7 @@ For every docs/*.md, its fenced code blocks are taken in order:
   Every shown line must appear in the actual output (stdout and stderr), in order; a line that is
   only `…` stands for lines left out, and `…` inside a line for any text.
 - ```sh: every line is a command, without output.
-- A command starting with `almen ` runs through `interpreter.cli.main` (split with shlex) and must
+- A command starting with `almen ` runs through `almen.interpreter.cli.main` (split with shlex) and must
   exit 0, or the code a trailing comment gives (`almen check udkast  # exit 1`). `cp` lines run
   too (a copy in the working directory); other commands (installs, mkdocs) are not run.
 - ```diff with a `--- path` header: applied to that file (each `-` line is replaced by the
@@ -38,8 +38,8 @@ from pathlib import Path
 import attrs
 import pytest
 
-import dsl
-from interpreter.cli import main
+from almen import dsl
+from almen.interpreter.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -66,12 +66,12 @@ from hypothesis import event as _hypothesis_event
 from hypothesis import note as _hypothesis_note
 from hypothesis import strategies as st
 
-import dsl
-import interpreter
-from dsl import types as t
-from interpreter.compiler import Program
+from almen import dsl, interpreter
+from almen.dsl import types as t
+from almen.interpreter.compiler import Program
 
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(dsl.__file__).resolve().parent.parent  # the installed almen: dsl/ and interpreter/ inside it
 POLICY_DIR = ROOT / "policies" / "koebenhavn" / "2024-2027"
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden" / "koebenhavn"
 CORPUS = Path(__file__).resolve().parent / "fuzz_corpus"
@@ -141,7 +141,7 @@ def project_frames(exc: BaseException) -> list[str]:
     frames = []
     for fs in traceback.extract_tb(exc.__traceback__):
         try:
-            rel = Path(fs.filename).resolve().relative_to(ROOT).as_posix()
+            rel = Path(fs.filename).resolve().relative_to(PACKAGE).as_posix()
         except ValueError:
             continue
         if rel.startswith(("dsl/", "interpreter/")):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from interpreter import golden
+from almen.interpreter.tools import golden
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = [

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pygments.token import Comment, Error, Keyword, Literal, Name, Number, Operator, String
 
-from dsl.highlight import AlmenLexer, keywords, textmate_grammar
-from dsl.parser import lark_parser
+from almen.dsl.highlight import AlmenLexer, keywords, textmate_grammar
+from almen.dsl.parser import lark_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = sorted((ROOT / "policies").rglob("*.almen"))
@@ -209,7 +209,7 @@ def test_textmate_json_is_valid(textmate: dict[str, Any]) -> None:
 
 
 def test_textmate_is_up_to_date(textmate: dict[str, Any]) -> None:
-    """The file is generated from the grammar: `python -m dsl.highlight > editors/almen.tmLanguage.json`."""
+    """The file is generated from the grammar: `python -m almen.dsl.highlight > editors/almen.tmLanguage.json`."""
     assert textmate == json.loads(json.dumps(textmate_grammar()))
 
 

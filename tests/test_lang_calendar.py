@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-import dsl
-from dsl import PolicyError
-from dsl.checker import MONTH_RULES
-from interpreter import EvaluationError, load_policy
-from interpreter import calendar as cal
-from interpreter.api import Policy
+from almen import dsl
+from almen.dsl import PolicyError
+from almen.dsl.checker import MONTH_RULES
+from almen.interpreter import EvaluationError, load_policy
+from almen.interpreter import calendar as cal
+from almen.interpreter.api import Policy
 
 D = dt.date
 

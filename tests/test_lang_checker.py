@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import dsl
-from dsl import PolicyError
+from almen import dsl
+from almen.dsl import PolicyError
 
 HEADER = 'politik p {\n  version "1"\n  gyldig fra 2024-01-01 til 2027-12-31\n}\n'
 

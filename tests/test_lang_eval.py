@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from interpreter import (
+from almen.interpreter import (
     ConflictingRules,
     EvaluationError,
     FactError,
@@ -18,7 +18,7 @@ from interpreter import (
     UnknownDecision,
     load_policy,
 )
-from interpreter.api import Policy
+from almen.interpreter.api import Policy
 
 HEADER = 'politik p {\n  version "1"\n  gyldig fra 2024-01-01 til 2027-12-31\n}\n'
 DATE = "2024-05-01"

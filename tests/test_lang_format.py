@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsl import PolicyError, parse
-from dsl import nodes as n
-from dsl.formatter import KEYWORDS, format_source
+from almen.dsl import PolicyError, parse
+from almen.dsl import nodes as n
+from almen.dsl.formatter import KEYWORDS, format_source
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_FILES = sorted((ROOT / "policies").rglob("*.almen"))

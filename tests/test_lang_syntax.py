@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import dsl
-from dsl import PolicyError, parse
-from dsl import nodes as n
-from dsl.parser import MAX_SOURCE_BYTES
+from almen import dsl
+from almen.dsl import PolicyError, parse
+from almen.dsl import nodes as n
+from almen.dsl.parser import MAX_SOURCE_BYTES
 
 HEADER = 'politik p {\n  version "1"\n  gyldig fra 2024-01-01 til 2027-12-31\n}\n'
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from interpreter import ConflictingRules, EvaluationError, load_policy
-from interpreter.api import Policy
+from almen.interpreter import ConflictingRules, EvaluationError, load_policy
+from almen.interpreter.api import Policy
 
 HEADER = 'politik p {\n  version "1"\n  gyldig fra 2024-01-01 til 2027-12-31\n}\n'
 P1 = "2024-05-01"  # in period "2024"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from interpreter import load_policy
+from almen.interpreter import load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 KOEGE = ROOT / "policies" / "koege" / "2025"

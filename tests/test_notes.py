@@ -8,8 +8,8 @@ from pathlib import Path
 
 import attrs
 
-from dsl import nodes as n
-from interpreter import golden
+from almen.dsl import nodes as n
+from almen.interpreter.tools import golden
 
 GOLDEN = Path(__file__).parent / "golden" / "koebenhavn"
 

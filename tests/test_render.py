@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import dsl
-from dsl import nodes as n
-from interpreter.compiler import Env
-from interpreter.render import render_policy
+from almen import dsl
+from almen.dsl import nodes as n
+from almen.interpreter.compiler import Env
+from almen.interpreter.tools.render import render_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "policies" / "koebenhavn" / "2024-2027"
@@ -89,7 +89,7 @@ def test_every_wheel_has_nine_slots_per_period(model: dsl.Model, rendered: dict[
 
 
 def test_shares_are_exact_and_agree_with_the_interpreter(model: dsl.Model, rendered: dict[str, str]) -> None:
-    from interpreter import load_policy
+    from almen.interpreter import load_policy
 
     policy = load_policy(KBH)
     page = rendered["06_hjul.md"]

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from interpreter import FactError, UnknownDecision
-from interpreter.facts import convert_facts
-from interpreter.schema import DIALECT, decisions_schema, fact_schema
+from almen.interpreter import FactError, UnknownDecision
+from almen.interpreter.facts import convert_facts
+from almen.interpreter.tools.schema import DIALECT, decisions_schema, fact_schema
 
 jsonschema = pytest.importorskip("jsonschema")
 

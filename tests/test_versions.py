@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pytest
 
-import dsl
-from interpreter import cli
-from interpreter.api import Policy
-from interpreter.diff import Change, diff
-from interpreter.simulate import load_stock, simulate
+from almen import dsl
+from almen.interpreter import cli
+from almen.interpreter.api import Policy
+from almen.interpreter.tools.diff import Change, diff
+from almen.interpreter.tools.simulate import load_stock, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 KBH = ROOT / "policies" / "koebenhavn"

@@ -10,9 +10,9 @@ from typing import Any
 
 import attrs
 
-from interpreter.classify import Classification
-from interpreter.diff import Change
-from interpreter.simulate import Impact
+from almen.interpreter.tools.classify import Classification
+from almen.interpreter.tools.diff import Change
+from almen.interpreter.tools.simulate import Impact
 
 
 @attrs.frozen
@@ -102,7 +102,7 @@ def as_json(r: DiffReport) -> str:
 
 
 def _delta(a: Impact, b: Impact) -> dict[str, Any]:
-    from dsl.types import show_number
+    from almen.dsl.types import show_number
 
     def minus(x: dict[str, Fraction], y: dict[str, Fraction]) -> dict[str, str]:
         return {k: show_number(y.get(k, Fraction(0)) - x.get(k, Fraction(0))) for k in sorted(x.keys() | y.keys())}

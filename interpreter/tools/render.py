@@ -19,11 +19,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import dsl
-from dsl import nodes as n
-from dsl import types as t
-from dsl.checker import Model, constant
-from dsl.formatter import cells_text, expr_text, type_text
+from almen import dsl
+from almen.dsl import nodes as n
+from almen.dsl import types as t
+from almen.dsl.checker import Model, constant
+from almen.dsl.formatter import cells_text, expr_text, type_text
 
 __all__ = ["render_model", "render_policy"]
 
@@ -318,7 +318,7 @@ class _Document:
         from pygments import highlight
         from pygments.formatters import HtmlFormatter
 
-        from dsl.highlight import AlmenLexer
+        from almen.dsl.highlight import AlmenLexer
 
         label = self.file_label(m)
         formatter = HtmlFormatter(linenos="inline", linespans="L", wrapcode=True, cssclass="highlight almen-kilde")

@@ -19,14 +19,14 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from dsl import types as t
-from dsl.diagnostics import did_you_mean
-from interpreter.api import UnknownDecision
-from interpreter.facts import MAX_ABS_NUMBER, MAX_LIST
-from interpreter.values import to_json
+from almen.dsl import types as t
+from almen.dsl.diagnostics import did_you_mean
+from almen.interpreter.api import UnknownDecision
+from almen.interpreter.facts import MAX_ABS_NUMBER, MAX_LIST
+from almen.interpreter.values import to_json
 
 if TYPE_CHECKING:
-    from interpreter.api import Policy
+    from almen.interpreter.api import Policy
 
 __all__ = ["DECIMAL_PATTERN", "DIALECT", "NUMBERS", "decisions_schema", "fact_schema"]
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import attrs
 
-from dsl.diagnostics import AlmenError
-from interpreter.api import Policy
-from interpreter.compiler import Env
-from interpreter.facts import FactError, convert_facts
-from interpreter.values import Unknown
+from almen.dsl.diagnostics import AlmenError
+from almen.interpreter.api import Policy
+from almen.interpreter.compiler import Env
+from almen.interpreter.facts import FactError, convert_facts
+from almen.interpreter.values import Unknown
 
 Counts = dict[str, Fraction]
 
@@ -48,7 +48,7 @@ class Impact:
 
 
 def _json(counts: Counts) -> dict[str, str]:
-    from dsl.types import show_number
+    from almen.dsl.types import show_number
 
     return {k: show_number(v) for k, v in counts.items()}
 
@@ -129,7 +129,7 @@ def _shares(policy: Policy, facts: dict[str, Any], day: dt.date, where: str) -> 
 
 
 def _needs_placement(facts: dict[str, Any]) -> bool:
-    from interpreter.values import FactRecord, Missing
+    from almen.interpreter.values import FactRecord, Missing
 
     record = facts.get("afdeling")
     return isinstance(record, FactRecord) and isinstance(record.value("trin"), Missing)

@@ -14,9 +14,9 @@ from typing import Any
 
 import attrs
 
-from dsl.diagnostics import AlmenError
-from interpreter.api import Policy
-from interpreter.explanation import render
+from almen.dsl.diagnostics import AlmenError
+from almen.interpreter.api import Policy
+from almen.interpreter.explanation import render
 
 
 @attrs.define

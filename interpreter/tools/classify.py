@@ -18,12 +18,12 @@ from typing import Any
 
 import attrs
 
-from dsl import nodes as n
-from dsl import types as t
-from interpreter.api import Policy
-from interpreter.compiler import Env
-from interpreter.facts import FactError, convert_facts
-from interpreter.values import Unknown
+from almen.dsl import nodes as n
+from almen.dsl import types as t
+from almen.interpreter.api import Policy
+from almen.interpreter.compiler import Env
+from almen.interpreter.facts import FactError, convert_facts
+from almen.interpreter.values import Unknown
 
 MAX_PER_FACT = 400  # variants of one top-level fact
 MAX_TOTAL = 5_000  # fact sets tried in all: a bound on time (about a millisecond each)

@@ -10,9 +10,9 @@ from typing import Any
 
 import attrs
 
-from dsl import nodes as n
-from dsl.checker import Model
-from dsl.formatter import cells_text, citation_text, expr_text, slot_text, type_text
+from almen.dsl import nodes as n
+from almen.dsl.checker import Model
+from almen.dsl.formatter import cells_text, citation_text, expr_text, slot_text, type_text
 
 
 @attrs.frozen
