@@ -28,7 +28,7 @@ import run  # noqa: E402
 
 from almen.interpreter import load_policy  # noqa: E402
 from almen.interpreter.api import _date  # noqa: E402
-from almen.interpreter.compiler import Env  # noqa: E402
+from almen.interpreter.env import Env  # noqa: E402
 from almen.interpreter.facts import convert_facts  # noqa: E402
 
 

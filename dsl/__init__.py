@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from almen.dsl import versions
-from almen.dsl.checker import Model, check
+from almen.dsl.check import Model, check
 from almen.dsl.diagnostics import AlmenError, Diagnostic, PolicyError
 from almen.dsl.nodes import Module, Policy, Span
 from almen.dsl.parser import parse

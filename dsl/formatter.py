@@ -428,4 +428,4 @@ def type_text(ref: n.TypeRef) -> str:
 
 
 def citation_text(c: n.Citation) -> str:
-    return c.source + (f" «{c.quote}»" if c.quote else "")
+    return c.text

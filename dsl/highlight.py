@@ -143,9 +143,9 @@ def _word(words: Iterable[str]) -> str:
 
 
 def _builtin_functions() -> tuple[str, ...]:
-    from almen.dsl.checker import BUILTIN_FUNCTIONS  # the checker is heavier; only needed here
+    from almen.dsl.builtins import BUILTINS  # only needed here
 
-    return tuple(BUILTIN_FUNCTIONS)
+    return tuple(BUILTINS)
 
 
 def _tokens() -> dict[str, list[Any]]:

@@ -1,12 +1,20 @@
-"""The syntax tree: attrs classes, each carrying the span it was parsed from.
+"""The syntax tree: attrs classes on one base, `Node`, each carrying the span it was parsed from.
 
-Nodes are frozen and compare by content, never by span (`eq=False` on spans), so two
+Nodes are frozen and compare by content, never by span or annotation (`eq=False`), so two
 policies that differ only in layout or comments have equal trees — the diff relies on it.
+
+One traversal serves every reader: `Node.iter_fields()` (the content, in declaration order),
+`Node.children()`, `Node.walk()` (pre-order, iterative: policies may nest 100 levels),
+`find`/`find_all`, `transform`, and `Visitor` (dispatch on the class name, `visit_Literal`).
+What the checker learns about an expression — its type, what a name refers to — travels
+with the node in `annotation` (set once, by the checker, on the checked copy of the tree).
 """
 
 from __future__ import annotations
 
-from typing import Any, Union
+import enum
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, TypeVar, Union
 
 import attrs
 
@@ -32,46 +40,164 @@ def _span() -> Any:
     return attrs.field(default=NOWHERE, eq=False, repr=False)
 
 
+N = TypeVar("N", bound="Node")
+
+
+@attrs.frozen
+class Node:
+    """The base of every syntax-tree class: its fields, its children, one traversal."""
+
+    # What the checker found out about this node (types.Annotation); not content.
+    annotation: Any = attrs.field(default=None, eq=False, repr=False, init=False, kw_only=True)
+
+    kind: ClassVar[str] = ""  # the declaration keyword, on declarations
+
+    def iter_fields(self) -> Iterator[tuple[str, Any]]:
+        """The node's content as (name, value), in declaration order: no span, no annotation."""
+        for a in attrs.fields(type(self)):
+            if a.eq:
+                yield a.name, getattr(self, a.name)
+
+    def children(self) -> Iterator[Node]:
+        """The nodes directly inside this one, in order (through tuples, such as a record's items)."""
+        for _, value in self.iter_fields():
+            yield from _nodes_in(value)
+
+    def walk(self) -> Iterator[Node]:
+        """This node and every node inside it, pre-order, without recursion."""
+        todo: list[Node] = [self]
+        while todo:
+            node = todo.pop()
+            yield node
+            todo.extend(reversed(list(node.children())))
+
+    def find_all(self, cls: type[N]) -> Iterator[N]:
+        return (x for x in self.walk() if isinstance(x, cls))
+
+    def find(self, cls: type[N]) -> N | None:
+        return next(self.find_all(cls), None)
+
+    def transform(self, fn: Callable[[Node], Node]) -> Node:
+        """A new tree, children first: `fn` gets each node with its children already transformed."""
+        changes = {}
+        for name, value in self.iter_fields():
+            new = _transform_value(value, fn)
+            if new is not value:
+                changes[name] = new
+        node = attrs.evolve(self, **changes) if changes else self
+        return fn(node)
+
+    def annotate(self, annotation: Any) -> None:
+        """Set by the checker, once per checked tree: the type and reference of this node."""
+        object.__setattr__(self, "annotation", annotation)
+
+
+def _nodes_in(value: Any) -> Iterator[Node]:
+    if isinstance(value, Node):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _nodes_in(item)
+
+
+def _transform_value(value: Any, fn: Callable[[Node], Node]) -> Any:
+    if isinstance(value, Node):
+        return value.transform(fn)
+    if isinstance(value, tuple):
+        items = tuple(_transform_value(v, fn) for v in value)
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+def copy_tree(node: N) -> N:
+    """A structural copy: the same content, fresh nodes (so annotations never leak between checks)."""
+    return node.transform(lambda x: attrs.evolve(x))  # type: ignore[return-value]
+
+
+class Visitor:
+    """Dispatch on the node's class: `visit_Literal(node, *args)`; `generic_visit` otherwise."""
+
+    def visit(self, node: Node, *args: Any) -> Any:
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            return self.generic_visit(node, *args)
+        return method(node, *args)
+
+    def generic_visit(self, node: Node, *args: Any) -> Any:
+        raise TypeError(f"{type(self).__name__} cannot visit a {type(node).__name__}")
+
+
+class LiteralKind(enum.StrEnum):
+    INT = "int"
+    NUMBER = "number"
+    PERCENT = "percent"
+    MONEY = "money"
+    STRING = "string"
+    DATE = "date"
+    BOOL = "bool"
+    NULL = "null"
+    DURATION = "duration"
+
+
+class QuantifierKind(enum.StrEnum):
+    """The three quantifiers over a list."""
+
+    ALLE = "alle"
+    NOGEN = "nogen"
+    INGEN = "ingen"
+
+
+class Direction(enum.StrEnum):
+    """Where a goal's key figure should go."""
+
+    FALDE = "skal falde"
+    STIGE = "skal stige"
+    IKKE_STIGE = "må ikke stige"
+    IKKE_FALDE = "må ikke falde"
+    NÅ = "skal nå"
+    FØLGES = "følges"
+
+
 # ---------------------------------------------------------------- expressions
 
 
 @attrs.frozen
-class Literal:
-    kind: str  # int, number, percent, money, string, date, bool, null, duration
+class Literal(Node):
+    kind: LiteralKind = attrs.field(converter=LiteralKind)
     value: Any
     unit: str | None = None  # duration unit: dage, hverdage, måneder, år
     span: Span = _span()
 
 
 @attrs.frozen
-class Name:
+class Name(Node):
     name: str
     span: Span = _span()
 
 
 @attrs.frozen
-class Field:
+class Field(Node):
     obj: Expr
     name: str
     span: Span = _span()
 
 
 @attrs.frozen
-class Call:
+class Call(Node):
     name: str
     args: tuple[Expr, ...]
     span: Span = _span()
 
 
 @attrs.frozen
-class Unary:
+class Unary(Node):
     op: str  # "-" or "ikke"
     operand: Expr
     span: Span = _span()
 
 
 @attrs.frozen
-class Binary:
+class Binary(Node):
     op: str  # + - * /
     left: Expr
     right: Expr
@@ -79,7 +205,7 @@ class Binary:
 
 
 @attrs.frozen
-class Compare:
+class Compare(Node):
     op: str  # = ≠ < <= > >=
     left: Expr
     right: Expr
@@ -87,7 +213,7 @@ class Compare:
 
 
 @attrs.frozen
-class BoolOp:
+class BoolOp(Node):
     op: str  # og, eller
     left: Expr
     right: Expr
@@ -95,7 +221,7 @@ class BoolOp:
 
 
 @attrs.frozen
-class Member:
+class Member(Node):
     elem: Expr
     coll: Expr
     negated: bool = False
@@ -103,7 +229,7 @@ class Member:
 
 
 @attrs.frozen
-class Between:
+class Between(Node):
     value: Expr
     low: Expr
     high: Expr
@@ -111,7 +237,7 @@ class Between:
 
 
 @attrs.frozen
-class If:
+class If(Node):
     cond: Expr
     then: Expr
     else_: Expr
@@ -119,8 +245,8 @@ class If:
 
 
 @attrs.frozen
-class Quantifier:
-    kind: str  # alle, nogen, ingen
+class Quantifier(Node):
+    kind: QuantifierKind = attrs.field(converter=QuantifierKind)
     var: str
     coll: Expr
     where: Expr | None
@@ -129,7 +255,7 @@ class Quantifier:
 
 
 @attrs.frozen
-class Count:
+class Count(Node):
     var: str
     coll: Expr
     where: Expr | None
@@ -137,7 +263,7 @@ class Count:
 
 
 @attrs.frozen
-class Sort:
+class Sort(Node):
     var: str
     coll: Expr
     key: Expr
@@ -145,7 +271,7 @@ class Sort:
 
 
 @attrs.frozen
-class Each:
+class Each(Node):
     """`hver x i xs [hvor …]: f(x)`: a new list, one item per (kept) element."""
 
     var: str
@@ -156,7 +282,7 @@ class Each:
 
 
 @attrs.frozen
-class Mapping:
+class Mapping(Node):
     """`opslag x i xs: nøgle => værdi`: a lookup from text keys to values (a JSON object)."""
 
     var: str
@@ -167,13 +293,13 @@ class Mapping:
 
 
 @attrs.frozen
-class ListLit:
+class ListLit(Node):
     items: tuple[Expr, ...]
     span: Span = _span()
 
 
 @attrs.frozen
-class RecordLit:
+class RecordLit(Node):
     items: tuple[tuple[str, Expr], ...]
     span: Span = _span()
 
@@ -187,31 +313,31 @@ Expr = Union[
 
 
 @attrs.frozen
-class TName:
+class TName(Node):
     name: str
     span: Span = _span()
 
 
 @attrs.frozen
-class TList:
+class TList(Node):
     elem: TypeRef
     span: Span = _span()
 
 
 @attrs.frozen
-class TMap:
+class TMap(Node):
     value: TypeRef
     span: Span = _span()
 
 
 @attrs.frozen
-class TOptional:
+class TOptional(Node):
     inner: TypeRef
     span: Span = _span()
 
 
 @attrs.frozen
-class TInt:
+class TInt(Node):
     low: int | None = None
     high: int | None = None
     span: Span = _span()
@@ -223,14 +349,19 @@ TypeRef = Union[TName, TList, TMap, TOptional, TInt]
 
 
 @attrs.frozen
-class Citation:
+class Citation(Node):
     source: str
     quote: str | None = None
     span: Span = _span()
 
+    @property
+    def text(self) -> str:
+        """How a citation is shown everywhere: `§ 8.4 «over 35.000 kr.»`."""
+        return self.source + (f" «{self.quote}»" if self.quote else "")
+
 
 @attrs.frozen
-class Meta:
+class Meta(Node):
     """What every declaration may carry: a title, citations, interpretation notes."""
 
     title: str | None = None
@@ -242,7 +373,7 @@ class Meta:
 
 
 @attrs.frozen
-class Policy:
+class Policy(Node):
     name: str
     title: str | None = None
     municipality: str | None = None
@@ -261,7 +392,7 @@ class Policy:
 
 
 @attrs.frozen
-class EnumDecl:
+class EnumDecl(Node):
     name: str
     members: tuple[str, ...]
     span: Span = _span()
@@ -269,7 +400,7 @@ class EnumDecl:
 
 
 @attrs.frozen
-class FieldDecl:
+class FieldDecl(Node):
     name: str
     type: TypeRef
     default: Expr | None = None
@@ -278,7 +409,7 @@ class FieldDecl:
 
 
 @attrs.frozen
-class RecordDecl:
+class RecordDecl(Node):
     name: str
     fields: tuple[FieldDecl, ...]
     span: Span = _span()
@@ -286,7 +417,7 @@ class RecordDecl:
 
 
 @attrs.frozen
-class FactDecl:
+class FactDecl(Node):
     name: str
     type: TypeRef
     notes: tuple[str, ...] = ()
@@ -295,7 +426,7 @@ class FactDecl:
 
 
 @attrs.frozen
-class ParamValue:
+class ParamValue(Node):
     start: Any  # datetime.date
     value: Expr
     citation: Citation | None = None
@@ -304,7 +435,7 @@ class ParamValue:
 
 
 @attrs.frozen
-class ParamDecl:
+class ParamDecl(Node):
     name: str
     type: TypeRef
     meta: Meta
@@ -314,14 +445,14 @@ class ParamDecl:
 
 
 @attrs.frozen
-class ParamSpec:
+class ParamSpec(Node):
     name: str
     type: TypeRef
     span: Span = _span()
 
 
 @attrs.frozen
-class Definition:
+class Definition(Node):
     name: str
     params: tuple[ParamSpec, ...]
     type: TypeRef | None
@@ -332,7 +463,7 @@ class Definition:
 
 
 @attrs.frozen
-class Decision:
+class Decision(Node):
     name: str
     type: TypeRef | None
     body: Expr | None  # None: the value is given by rules
@@ -342,7 +473,7 @@ class Decision:
 
 
 @attrs.frozen
-class Rule:
+class Rule(Node):
     target: str
     label: str
     exception_to: str | None
@@ -361,19 +492,19 @@ class Rule:
 
 
 @attrs.frozen
-class CellAny:
+class CellAny(Node):
     span: Span = _span()
 
 
 @attrs.frozen
-class CellCompare:
+class CellCompare(Node):
     op: str
     value: Expr
     span: Span = _span()
 
 
 @attrs.frozen
-class CellRange:
+class CellRange(Node):
     low: Expr
     high: Expr
     closed: bool  # `a .. b` is closed, `a ..< b` excludes b
@@ -381,7 +512,7 @@ class CellRange:
 
 
 @attrs.frozen
-class CellValues:
+class CellValues(Node):
     values: tuple[Expr, ...]
     span: Span = _span()
 
@@ -390,7 +521,7 @@ Cell = Union[CellAny, CellCompare, CellRange, CellValues]
 
 
 @attrs.frozen
-class Row:
+class Row(Node):
     cells: tuple[Cell, ...]
     output: Expr
     notes: tuple[str, ...] = ()
@@ -398,7 +529,7 @@ class Row:
 
 
 @attrs.frozen
-class Table:
+class Table(Node):
     name: str
     meta: Meta
     hit: str  # unik, første
@@ -416,14 +547,14 @@ class Table:
 
 
 @attrs.frozen
-class Letting:
+class Letting(Node):
     member: str
     payload: Expr | None = None
     span: Span = _span()
 
 
 @attrs.frozen
-class LettingIf:
+class LettingIf(Node):
     cond: Expr
     then: LettingChoice
     else_: LettingChoice
@@ -434,7 +565,7 @@ LettingChoice = Union[Letting, LettingIf]
 
 
 @attrs.frozen
-class Chain:
+class Chain(Node):
     """A letting type and what the vacancy falls back to if it is not used that way."""
 
     lettings: tuple[LettingChoice, ...]
@@ -442,7 +573,7 @@ class Chain:
 
 
 @attrs.frozen
-class Alternating:
+class Alternating(Node):
     """'på skift': the slot alternates between two chains on successive turns."""
 
     first: Chain
@@ -454,7 +585,7 @@ SlotValue = Union[Chain, Alternating]
 
 
 @attrs.frozen
-class Slot:
+class Slot(Node):
     number: int
     value: SlotValue
     notes: tuple[str, ...] = ()
@@ -462,7 +593,7 @@ class Slot:
 
 
 @attrs.frozen
-class Period:
+class Period(Node):
     label: str
     start: Any
     end: Any
@@ -471,7 +602,7 @@ class Period:
 
 
 @attrs.frozen
-class Wheel:
+class Wheel(Node):
     name: str
     meta: Meta
     letting_type: str
@@ -481,7 +612,7 @@ class Wheel:
 
 
 @attrs.frozen
-class SlotException:
+class SlotException(Node):
     label: str
     wheel: str
     period: str | None
@@ -501,7 +632,7 @@ class SlotException:
 
 
 @attrs.frozen
-class Baseline:
+class Baseline(Node):
     value: Expr
     date: Any
     citation: Citation | None = None
@@ -509,7 +640,7 @@ class Baseline:
 
 
 @attrs.frozen
-class Goal:
+class Goal(Node):
     name: str
     meta: Meta
     measure: Expr | None  # None only in a goal the checker rejects
@@ -525,7 +656,7 @@ class Goal:
 
 
 @attrs.frozen
-class Removal:
+class Removal(Node):
     """`fjern regel trappe.x`: an amending version takes an element away."""
 
     target_kind: str
@@ -542,7 +673,7 @@ Decl = Union[
 
 
 @attrs.frozen
-class Module:
+class Module(Node):
     path: str
     source: str = attrs.field(eq=False, repr=False)
     decls: tuple[Decl, ...]

@@ -1,6 +1,7 @@
 """A new version as amendments on top of its predecessor (`ændrer "../2024-2027"`).
 
-Elements are matched by stable name (kind and name): an amending file's element replaces the
+Elements are matched by their stable identity (`identity.key_of`: kind and name): an amending
+file's element replaces the
 predecessor's element of the same name, `fjern` removes one, anything else is added. A
 parameter's dated values merge: the amendment's values replace those of the same start date
 and add new ones, as OpenFisca reforms do. Both forms load into the same syntax trees.
@@ -9,27 +10,14 @@ and add new ones, as OpenFisca reforms do. Both forms load into the same syntax 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import attrs
 
 from almen.dsl import nodes as n
 from almen.dsl.diagnostics import Diagnostic, PolicyError, source_line
+from almen.dsl.identity import HEADER, key_of, removal_key
 
 MAX_DEPTH = 20  # a chain of amendments longer than this is a loop or a mistake
-
-
-def key(decl: Any) -> tuple[str, str]:
-    """The stable name of a declaration: its kind and name."""
-    if isinstance(decl, n.Policy):
-        return ("politik", "")
-    if isinstance(decl, n.Table):
-        return ("tabel", decl.name)  # a table and a schedule share a namespace
-    return (decl.kind, decl.name)
-
-
-def removal_key(r: n.Removal) -> tuple[str, str]:
-    return ("tabel" if r.target_kind == "skema" else r.target_kind, r.name)
 
 
 def base_path(policy_path: Path, header: n.Policy) -> Path:
@@ -42,8 +30,8 @@ def amend(base: list[n.Module], amendment: list[n.Module]) -> list[n.Module]:
     """The predecessor's modules with the amendment applied, followed by the amendment's own."""
     decls = [d for m in amendment for d in m.decls]
     removals = [d for d in decls if isinstance(d, n.Removal)]
-    replacing = {key(d) for d in decls if not isinstance(d, n.Removal | n.Policy)}
-    base_decls = {key(d): d for m in base for d in m.decls if not isinstance(d, n.Removal)}
+    replacing = {key_of(d) for d in decls if not isinstance(d, n.Removal | n.Policy)}
+    base_decls = {key_of(d): d for m in base for d in m.decls if not isinstance(d, n.Removal)}
     problems = [
         Diagnostic(
             r.span,
@@ -56,16 +44,16 @@ def amend(base: list[n.Module], amendment: list[n.Module]) -> list[n.Module]:
     ]
     if problems:
         raise PolicyError(problems)
-    gone = replacing | {removal_key(r) for r in removals} | {("politik", "")}
-    base_header = base_decls.get(("politik", ""))
+    gone = replacing | {removal_key(r) for r in removals} | {HEADER}
+    base_header = base_decls.get(HEADER)
     result = [
-        attrs.evolve(m, decls=tuple(d for d in m.decls if key(d) not in gone and not isinstance(d, n.Removal)))
+        attrs.evolve(m, decls=tuple(d for d in m.decls if key_of(d) not in gone and not isinstance(d, n.Removal)))
         for m in base
     ]
     for m in amendment:
         merged = []
         for d in m.decls:
-            old = base_decls.get(key(d))
+            old = base_decls.get(key_of(d))
             if isinstance(d, n.ParamDecl) and isinstance(old, n.ParamDecl):
                 d = _merge_values(old, d)
             elif isinstance(d, n.Policy) and isinstance(base_header, n.Policy):

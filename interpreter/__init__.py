@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from almen.dsl.diagnostics import AlmenError, PolicyError
-from almen.interpreter.api import Answer, Policy, UnknownDecision, load_policy
-from almen.interpreter.errors import ConflictingRules, EvaluationError, NoRuleApplies
+from almen.interpreter.api import Answer, Policy, load_policy
+from almen.interpreter.errors import ConflictingRules, EvaluationError, NoRuleApplies, UnknownDecision
 from almen.interpreter.facts import FactError
 
 __all__ = [

@@ -14,16 +14,12 @@ import attrs
 
 from almen import dsl
 from almen.dsl import types as t
-from almen.dsl.diagnostics import AlmenError, did_you_mean
-from almen.interpreter.compiler import Env, Program
-from almen.interpreter.errors import EvaluationError
+from almen.interpreter.env import Env
+from almen.interpreter.errors import EvaluationError, Unknown, UnknownDecision
 from almen.interpreter.explanation import Node, Trace, render
 from almen.interpreter.facts import FactError, convert_facts
-from almen.interpreter.values import Unknown, to_json
-
-
-class UnknownDecision(AlmenError):
-    pass
+from almen.interpreter.program import Program
+from almen.interpreter.values import to_json
 
 
 @attrs.frozen
@@ -85,8 +81,7 @@ class Policy:
 
     def decide(self, name: str, facts: dict[str, Any], date: str | dt.date, explain: bool = True) -> Answer:
         if name not in self.model.decisions:
-            hint = did_you_mean(name, self.model.decisions)
-            raise UnknownDecision(f"policy '{self.id}' has no decision '{name}'" + (f"; {hint}" if hint else ""))
+            raise UnknownDecision(self.id, name, list(self.model.decisions))
         day = _date(date)
         low, high = self.valid
         if low is not None and high is not None and not (low <= day <= high):

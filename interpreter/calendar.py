@@ -7,9 +7,9 @@ import datetime as dt
 import functools
 from typing import Any
 
+from almen.interpreter.errors import MonthError
 
-class MonthError(ValueError):
-    """The date does not exist in the target month and the policy said not to round."""
+__all__ = ["MonthError", "add_months", "add_working_days", "is_working_day", "shift", "working_days_between"]
 
 
 def add_months(day: dt.date, months: int, rule: str | None) -> dt.date:
@@ -56,3 +56,14 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     if end < start:
         return -working_days_between(end, start)
     return sum(1 for i in range(1, (end - start).days + 1) if is_working_day(start + dt.timedelta(days=i)))
+
+
+def shift(day: dt.date, amount: int, unit: str, month_rule: str | None) -> dt.date:
+    """`day` moved by a duration: days, Danish working days, calendar months or years."""
+    if unit == "dage":
+        return day + dt.timedelta(days=amount)
+    if unit == "hverdage":
+        return add_working_days(day, amount)
+    if unit == "måneder":
+        return add_months(day, amount, month_rule)
+    return add_months(day, 12 * amount, month_rule)

@@ -16,7 +16,8 @@ from rich.tree import Tree
 
 from almen import dsl
 from almen.dsl.diagnostics import AlmenError, PolicyError
-from almen.interpreter.api import Policy, UnknownDecision, decision_record
+from almen.interpreter.api import Policy, decision_record
+from almen.interpreter.errors import UnknownDecision
 from almen.interpreter.explanation import LEVELS, REDACTED, Node
 from almen.interpreter.facts import FactError
 from almen.interpreter.tools import golden
@@ -134,7 +135,7 @@ def _check(args: argparse.Namespace, out: Console) -> int:
             out.print_json(data={"ok": False, "errors": [_diag(d) for d in e.diagnostics]})
             return FINDINGS
         raise
-    rules = sum(1 for kind, _, _ in model.members() if kind in ("regel", "undtagelse"))
+    rules = sum(1 for key, _ in model.members() if key.kind in ("regel", "undtagelse"))
     summary = {
         "ok": True,
         "files": len(files),

@@ -1,4 +1,10 @@
-"""Run-time failures of a policy, pointing at its source: no rule applies, rules conflict."""
+"""The interpreter's errors, under the one root `AlmenError` (`almen.dsl.diagnostics`).
+
+Raised to callers: EvaluationError (NoRuleApplies, ConflictingRules) pointing at the policy's
+source, UnknownDecision, and FactError (`facts.py`, beside the conversion that names the path).
+Internal signals that never leave the API: Unknown (a value needs facts not given; `decide`
+turns it into an undetermined answer) and MonthError (turned into an EvaluationError).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Any
 import attrs
 
 from almen.dsl import nodes as n
-from almen.dsl.diagnostics import Diagnostic, PolicyError, source_line
+from almen.dsl.diagnostics import AlmenError, Diagnostic, PolicyError, did_you_mean, source_line
 
 
 class EvaluationError(PolicyError):
@@ -52,3 +58,23 @@ def conflict(what: str, nodes: Sequence[Any]) -> ConflictingRules:
         "make one an exception to the other (undtagelse til …), or narrow their conditions",
         [(x.span, f"'{x.name}' also applies") for x in nodes[1:]],
     )
+
+
+class UnknownDecision(AlmenError):
+    """No decision of that name in the policy (the message suggests the nearest)."""
+
+    def __init__(self, policy: str, name: str, known: Sequence[str]):
+        hint = did_you_mean(name, known)
+        super().__init__(f"policy '{policy}' has no decision '{name}'" + (f"; {hint}" if hint else ""))
+
+
+class Unknown(Exception):
+    """Raised while evaluating when a value needs facts that were not given."""
+
+    def __init__(self, needs: frozenset[str]):
+        super().__init__(", ".join(sorted(needs)))
+        self.needs = needs
+
+
+class MonthError(AlmenError):
+    """The date does not exist in the target month and the policy said not to round."""

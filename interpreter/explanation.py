@@ -7,7 +7,8 @@ from typing import Any
 import attrs
 
 from almen.dsl import nodes as n
-from almen.interpreter.values import Unknown, plain_json, show, to_json
+from almen.interpreter.errors import Unknown
+from almen.interpreter.values import plain_json, show, to_json
 
 LEVELS = ("reason", "failed", "full")
 
@@ -44,7 +45,7 @@ class Node:
     def to_dict(self, redact: bool = False) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind, "rule": self.name}
         if self.citations:
-            d["citation"] = "; ".join(_citation(c) for c in self.citations)
+            d["citation"] = "; ".join(c.text for c in self.citations)
         if self.span is not n.NOWHERE:
             d["source"] = f"{self.span.path}:{self.span.line}"
         if self.text:
@@ -66,8 +67,6 @@ class Node:
             yield from child.walk()
 
 
-def _citation(c: n.Citation) -> str:
-    return c.source + (f" «{c.quote}»" if c.quote else "")
 
 
 class Trace:
@@ -119,7 +118,7 @@ def reason(root: Node) -> str:
     if deciding:
         last = deciding[:3]
         because = " because " + "; ".join(
-            f"{c.name} ({'; '.join(_citation(x) for x in c.citations) or '—'})" for c in last
+            f"{c.name} ({'; '.join(x.text for x in c.citations) or '—'})" for c in last
         )
     if root.status != "determined":
         return f"{root.name}: undetermined{because}"
@@ -130,7 +129,7 @@ def failed(root: Node) -> list[str]:
     out = []
     for node in root.walk():
         if node.kind == "betingelse" and node.status == "determined" and node.outcome is False:
-            cite = "; ".join(_citation(c) for c in node.citations)
+            cite = "; ".join(c.text for c in node.citations)
             out.append(f"{node.text}  [{node.name}{', ' + cite if cite else ''}]")
     return out
 
@@ -140,7 +139,7 @@ def show_json(value: Any) -> str:
 
 
 def _tree(node: Node, indent: str, lines: list[str], redact: bool) -> None:
-    cite = "; ".join(_citation(c) for c in node.citations)
+    cite = "; ".join(c.text for c in node.citations)
     head = f"{indent}{node.kind} {node.name}"
     if node.text:
         head += f": {node.text}"

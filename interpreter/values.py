@@ -15,14 +15,7 @@ from typing import Any
 import attrs
 
 from almen.dsl import types as t
-
-
-class Unknown(Exception):
-    """Raised while evaluating when a value needs facts that were not given."""
-
-    def __init__(self, needs: frozenset[str]):
-        super().__init__(", ".join(sorted(needs)))
-        self.needs = needs
+from almen.interpreter.errors import Unknown
 
 
 class Missing:

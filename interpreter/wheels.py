@@ -13,9 +13,8 @@ from typing import Any
 import attrs
 
 from almen.dsl import nodes as n
-from almen.interpreter.errors import EvaluationError, conflict
+from almen.interpreter.errors import EvaluationError, Unknown, conflict
 from almen.interpreter.explanation import Node
-from almen.interpreter.values import Unknown
 
 Thunk = Callable[[Any], Any]
 
@@ -157,3 +156,80 @@ class CompiledWheel:
         if needs:
             raise Unknown(needs)
         return shares
+
+
+# ---------------------------------------------------------------- compiling and presenting
+
+
+def compile_wheel(model: Any, wheel: n.Wheel, expr: Callable[[Any], Thunk]) -> CompiledWheel:
+    """A wheel's periods, slots and slot exceptions, with their conditions and payloads compiled."""
+
+    def letting(x: n.LettingChoice) -> CLetting:
+        if isinstance(x, n.LettingIf):
+            return CLetting(None, None, expr(x.cond), letting(x.then), letting(x.else_))
+        return CLetting(x.member, expr(x.payload) if x.payload is not None else None)
+
+    def slot(number: int, value: n.SlotValue, node: Any) -> CSlot:
+        if isinstance(value, n.Alternating):
+            return CSlot(number, chain(value.first), chain(value.second), node)
+        return CSlot(number, chain(value), None, node)
+
+    def chain(c: n.Chain) -> tuple[CLetting, ...]:
+        return tuple(letting(x) for x in c.lettings)
+
+    members = model.enums[wheel.letting_type].members
+    excs = model.slot_exceptions.get(wheel.name, [])
+    periods = []
+    for period in wheel.periods:
+        slots = tuple(slot(s.number, s.value, s) for s in sorted(period.slots, key=lambda s: s.number))
+        exceptions: dict[int, tuple[CException, ...]] = {}
+        for exc in excs:
+            if exc.period in (None, period.label):
+                c = CException(exc, expr(exc.condition), slot(exc.slot, exc.value, exc))
+                exceptions[exc.slot] = exceptions.get(exc.slot, ()) + (c,)
+        periods.append(CPeriod(period, slots, exceptions))
+    return CompiledWheel(wheel, members, tuple(sorted(periods, key=lambda p: p.node.start)))
+
+
+def place(wheel: CompiledWheel, vacancy: int, env: Any) -> dict[str, Any]:
+    """`plads(hjul, n)`: the letting type of the n-th vacancy, explained with its period, slot and turn."""
+    node = None
+    if env.trace is not None:
+        node = env.trace.open(Node("plads", wheel.node.name, wheel.node.meta.citations, (), wheel.node.span))
+    try:
+        place = wheel.place(vacancy, env)
+    finally:
+        if env.trace is not None:
+            env.trace.close()
+    (member, payload), fallback = place.chain[0], [m for m, _ in place.chain[1:]]
+    if node is not None:
+        period = next(p for p in wheel.periods if p.node.label == place.period)
+        slot = period.slots[place.slot - 1].node
+        node.text = f"periode {place.period}, plads {place.slot}, tur {place.turn + 1}"
+        node.notes = wheel.node.meta.notes + tuple(getattr(slot, "notes", ()))
+        node.outcome = member
+    return {
+        "plads": place.slot,
+        "periode": place.period,
+        "type": member,
+        "fallback": tuple(fallback),
+        "kriterier": tuple(payload),
+    }
+
+
+def shares(wheel: CompiledWheel, env: Any) -> dict[str, Fraction]:
+    """`andele(hjul)`: the exact share of each letting type in the period of the decision date."""
+    if env.trace is None:
+        return wheel.shares(env)
+    node = env.trace.open(
+        Node("hjul", wheel.node.name, wheel.node.meta.citations, wheel.node.meta.notes, wheel.node.span)
+    )
+    try:
+        shares = wheel.shares(env)
+    finally:
+        env.trace.close()
+    period = wheel.period(env)
+    node.text = f"periode {period.node.label}"
+    node.notes += tuple(note for slot in period.node.slots for note in slot.notes)
+    node.outcome = shares
+    return shares

@@ -68,7 +68,7 @@ from hypothesis import strategies as st
 
 from almen import dsl, interpreter
 from almen.dsl import types as t
-from almen.interpreter.compiler import Program
+from almen.interpreter.program import Program
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path(dsl.__file__).resolve().parent.parent  # the installed almen: dsl/ and interpreter/ inside it

@@ -10,7 +10,7 @@ import pytest
 
 from almen import dsl
 from almen.dsl import PolicyError
-from almen.dsl.checker import MONTH_RULES
+from almen.dsl.check import MONTH_RULES
 from almen.interpreter import EvaluationError, load_policy
 from almen.interpreter import calendar as cal
 from almen.interpreter.api import Policy

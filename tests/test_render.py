@@ -12,7 +12,7 @@ import pytest
 
 from almen import dsl
 from almen.dsl import nodes as n
-from almen.interpreter.compiler import Env
+from almen.interpreter.env import Env
 from almen.interpreter.tools.render import render_policy
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -298,10 +298,10 @@ OLD_TO_2024 = {
     ("parameter", "udsat_ledighed", "fra 2022-12-01", "added"),
     ("parameter", "udsat_ledighed", "kilde", "changed"),
     ("parameter", "udsat_uddannelse", "", "added"),
-    ("politik", "koebenhavn", "supersedes", "added"),
-    ("politik", "koebenhavn", "title", "changed"),
-    ("politik", "koebenhavn", "valid_from", "changed"),
-    ("politik", "koebenhavn", "valid_to", "changed"),
+    ("politik", "koebenhavn", "afløser", "added"),
+    ("politik", "koebenhavn", "titel", "changed"),
+    ("politik", "koebenhavn", "gyldig fra", "changed"),
+    ("politik", "koebenhavn", "gyldig til", "changed"),
     ("politik", "koebenhavn", "version", "changed"),
     ("post", "Afdeling", "felt anviste_andel_ved_start", "added"),
     ("post", "Afdeling", "felt første_tre_anvisninger_realiseret", "added"),
@@ -342,6 +342,18 @@ OLD_TO_2024 = {
     ("undtagelse", "afdelingstrappe_trin_1.fritagelse", "", "added"),
     ("undtagelse", "afdelingstrappe_trin_1.særlig_sikring", "", "added"),
     ("undtagelse", "afdelingstrappe_trin_2.fritagelse", "", "added"),
+    ("politik", "koebenhavn", "fortolkning", "changed"),
+    ("post", "Afdeling", "felt anviste_andel, fortolkning", "removed"),
+    ("post", "Afdeling", "felt dømte, fortolkning", "removed"),
+    ("post", "Afdeling", "felt fritaget_ekstra_anvisning, fortolkning", "removed"),
+    ("post", "Afdeling", "felt fritaget_ekstra_anvisning, standardværdi", "removed"),
+    ("post", "Afdeling", "felt første_tre_anvisninger_realiseret, standardværdi", "added"),
+    ("post", "Afdeling", "felt indrettet_bolig_genanvist, fortolkning", "added"),
+    ("post", "Afdeling", "felt indrettet_bolig_genanvist, standardværdi", "added"),
+    ("post", "Afdeling", "felt ledighed, fortolkning", "removed"),
+    ("post", "Afdeling", "felt særlig_sikring, fortolkning", "added"),
+    ("post", "Afdeling", "felt særlig_sikring, standardværdi", "added"),
+    ("post", "Afdeling", "felt trin, fortolkning", "removed"),
     ("valg", "Kriterium", "værdi senior", "removed"),
 }
 
@@ -358,10 +370,12 @@ TO_DRAFT = {
     ("hjul", "ungdomsboliger", "periode 2024-2027", "changed"),
     ("parameter", "indkomstgrænse", "fra 2024-12-01", "added"),
     ("parameter", "indkomstgrænse", "fra 2024-12-01, fortolkning", "added"),
-    ("politik", "koebenhavn", "amends", "added"),
-    ("politik", "koebenhavn", "supersedes", "changed"),
-    ("politik", "koebenhavn", "title", "changed"),
-    ("politik", "koebenhavn", "valid_to", "changed"),
+    ("parameter", "indkomstgrænse", "fra 2024-12-01, kilde", "added"),
+    ("politik", "koebenhavn", "fortolkning", "changed"),
+    ("politik", "koebenhavn", "ændrer", "added"),
+    ("politik", "koebenhavn", "afløser", "changed"),
+    ("politik", "koebenhavn", "titel", "changed"),
+    ("politik", "koebenhavn", "gyldig til", "changed"),
     ("politik", "koebenhavn", "version", "changed"),
 }
 
@@ -409,7 +423,7 @@ def test_golden_2019_texts_and_citations(old_to_current: list[Change]) -> None:
     youth = _one(old_to_current, "hjul", "ungdomsboliger", "periode 2019-2023 → 2024-2027, plads 3")
     assert (youth.old, youth.new) == ("kommunal_anvisning -> venteliste", "venteliste")
 
-    c = _one(old_to_current, "politik", "koebenhavn", "supersedes")
+    c = _one(old_to_current, "politik", "koebenhavn", "afløser")
     assert (c.change, c.new) == ("added", "2019-2023")
     for name in ("afdelingstrappe_trin_2", "afdelingstrappe_trin_3", "afdelingstrappe_trin_4"):
         assert _one(old_to_current, "hjul", name, "").change == "added"
@@ -438,9 +452,9 @@ def test_golden_draft_texts_and_citations(current_to_draft: list[Change]) -> Non
     assert c.new_citation is not None and "§ 5.2.4, Figur 2" in c.new_citation
     assert set(c.decisions) >= {"fortrinsret"}
 
-    assert _one(current_to_draft, "politik", "koebenhavn", "valid_to").new == "2028-06-30"
+    assert _one(current_to_draft, "politik", "koebenhavn", "gyldig til").new == "2028-06-30"
     assert _one(current_to_draft, "politik", "koebenhavn", "version").new == "2024-2028 udkast"
-    assert _one(current_to_draft, "politik", "koebenhavn", "amends").new == "../2024-2027"
+    assert _one(current_to_draft, "politik", "koebenhavn", "ændrer").new == "../2024-2027"
 
 
 # ---------------------------------------------------------------- (c) impact on the synthetic stock

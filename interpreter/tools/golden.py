@@ -77,7 +77,7 @@ def run(paths: list[Path], policy_override: Path | None = None) -> Report:
 def rule_names(policy: Policy) -> set[str]:
     """What coverage counts: every element that decides something and cites the agreement."""
     kinds = {"regel", "undtagelse", "definition", "beslutning", "tabel", "skema", "parameter", "hjul", "mål"}
-    return {name for kind, name, _ in policy.model.members() if kind in kinds}
+    return {key.name for key, _ in policy.model.members() if key.kind in kinds}
 
 
 def _run_one(policy: Policy, file: Path, s: dict[str, Any], covered: set[str]) -> Outcome:

@@ -22,8 +22,9 @@ from typing import Any
 from almen import dsl
 from almen.dsl import nodes as n
 from almen.dsl import types as t
-from almen.dsl.checker import Model, constant
+from almen.dsl.check import Model
 from almen.dsl.formatter import cells_text, expr_text, type_text
+from almen.dsl.semantics import constant
 
 __all__ = ["render_model", "render_policy"]
 

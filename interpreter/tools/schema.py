@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from almen.dsl import types as t
-from almen.dsl.diagnostics import did_you_mean
-from almen.interpreter.api import UnknownDecision
+from almen.interpreter.errors import UnknownDecision
 from almen.interpreter.facts import MAX_ABS_NUMBER, MAX_LIST
 from almen.interpreter.values import to_json
 
@@ -54,8 +53,7 @@ def fact_schema(policy: Policy, decision: str) -> dict[str, Any]:
     """The JSON Schema of the facts object for `decision` of `policy`."""
     model = policy.model
     if decision not in model.decisions:
-        hint = did_you_mean(decision, model.decisions)
-        raise UnknownDecision(f"policy '{policy.id}' has no decision '{decision}'" + (f"; {hint}" if hint else ""))
+        raise UnknownDecision(policy.id, decision, list(model.decisions))
     builder = _Builder(policy)
     properties: dict[str, Any] = {}
     for name in model.facts_read(decision):

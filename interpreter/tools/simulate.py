@@ -18,9 +18,9 @@ import attrs
 
 from almen.dsl.diagnostics import AlmenError
 from almen.interpreter.api import Policy
-from almen.interpreter.compiler import Env
+from almen.interpreter.env import Env
+from almen.interpreter.errors import Unknown
 from almen.interpreter.facts import FactError, convert_facts
-from almen.interpreter.values import Unknown
 
 Counts = dict[str, Fraction]
 

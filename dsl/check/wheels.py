@@ -1,0 +1,117 @@
+"""Letting wheels (periods that do not overlap, slots numbered once each, letting types of the
+wheel's enumeration), slot exceptions, and goals."""
+
+from __future__ import annotations
+
+from almen.dsl import nodes as n
+from almen.dsl import types as t
+from almen.dsl.check.context import Context
+from almen.dsl.check.values import require_citation
+from almen.dsl.diagnostics import did_you_mean
+
+
+class Wheels:
+    def __init__(self, cx: Context):
+        self.cx = cx
+
+    def check(self, wheel: n.Wheel) -> t.Type:
+        cx = self.cx
+        require_citation(cx, wheel, wheel.meta)
+        enum = cx.model.enums.get(wheel.letting_type)
+        if enum is None:
+            cx.error(
+                wheel.span,
+                f"unknown letting type '{wheel.letting_type}'",
+                did_you_mean(wheel.letting_type, cx.model.enums) or "declare it with: valg Navn { … }",
+            )
+            return t.UNKNOWN
+        labels: dict[str, n.Period] = {}
+        size = None
+        for period in sorted(wheel.periods, key=lambda p: p.start):
+            if period.label in labels:
+                cx.error(period.span, f"period '{period.label}' is declared twice in wheel '{wheel.name}'")
+            if period.end < period.start:
+                cx.error(period.span, f"period '{period.label}' ends before it starts")
+            for other in labels.values():
+                if period.start <= other.end and other.start <= period.end:
+                    cx.error(
+                        period.span,
+                        f"periods '{other.label}' and '{period.label}' of wheel '{wheel.name}' overlap",
+                        None,
+                        [(other.span, "the other period")],
+                    )
+            labels[period.label] = period
+            numbers = [s.number for s in period.slots]
+            if sorted(numbers) != list(range(1, len(numbers) + 1)):
+                cx.error(
+                    period.span,
+                    f"the slots of period '{period.label}' must be numbered 1 to {len(numbers)}, once each",
+                    f"found {', '.join(map(str, numbers))}",
+                )
+            if size is not None and len(numbers) != size:
+                cx.error(period.span, f"period '{period.label}' has {len(numbers)} slots, not {size}")
+            size = size or len(numbers)
+            for slot in period.slots:
+                self.slot_value(slot.value, enum)
+        return t.WheelType(enum)
+
+    def slot_value(self, value: n.SlotValue, enum: t.Enum) -> None:
+        for letting in value.find_all(n.Letting):
+            if letting.member not in enum.members:
+                self.cx.error(
+                    letting.span,
+                    f"'{letting.member}' is not a letting type of {enum.name}",
+                    did_you_mean(letting.member, enum.members) or f"the types are: {', '.join(enum.members)}",
+                )
+            if letting.payload is not None:
+                self.cx.typer.expr(letting.payload, {})
+        for choice in value.find_all(n.LettingIf):
+            self.cx.typer.expect(choice.cond, t.BOOL, {}, "a condition")
+
+    def slot_exception(self, exc: n.SlotException) -> None:
+        cx = self.cx
+        require_citation(cx, exc, exc.meta)
+        wheel = cx.model.wheels.get(exc.wheel)
+        if wheel is None:
+            cx.error(exc.span, f"unknown wheel '{exc.wheel}'", did_you_mean(exc.wheel, cx.model.wheels))
+            return
+        periods = [p for p in wheel.periods if exc.period is None or p.label == exc.period]
+        if not periods:
+            cx.error(
+                exc.span,
+                f"wheel '{wheel.name}' has no period '{exc.period}'",
+                did_you_mean(exc.period or "", [p.label for p in wheel.periods]),
+            )
+        for period in periods:
+            if exc.slot not in [s.number for s in period.slots]:
+                cx.error(exc.span, f"wheel '{wheel.name}' has no slot {exc.slot} in '{period.label}'")
+        saved, cx.owner = cx.owner, exc.wheel
+        cx.typer.expect(exc.condition, t.BOOL, {}, "a condition")
+        enum = cx.model.enums.get(wheel.letting_type)
+        if enum is not None:
+            self.slot_value(exc.value, enum)
+        cx.owner = saved
+
+    def goal(self, goal: n.Goal) -> None:
+        cx = self.cx
+        require_citation(cx, goal, goal.meta)
+        cx.owner = goal.name
+        if goal.measure is None:
+            cx.error(goal.span, f"goal '{goal.name}' measures nothing", "add: måling <udtryk>")
+            return
+        typ = cx.typer.expr(goal.measure, {})
+        if not isinstance(t.strip(typ), t.Num | t.Unknown):
+            cx.error(goal.measure.span, f"a key figure must be a number, this is a {typ}")
+        if not goal.direction:
+            cx.error(
+                goal.span,
+                f"goal '{goal.name}' has no direction",
+                "add: retning skal falde | skal stige | må ikke stige | må ikke falde | skal nå … | følges",
+            )
+        if goal.direction == n.Direction.NÅ and goal.target is None:
+            cx.error(goal.span, "'retning skal nå' needs a target value", "write: retning skal nå 25 %")
+        for other in (goal.target, goal.baseline.value if goal.baseline else None):
+            if other is not None:
+                otyp = cx.typer.expr(other, {})
+                if not t.comparable(typ, otyp):
+                    cx.error(other.span, f"a {otyp} cannot be compared with the key figure, a {typ}")
