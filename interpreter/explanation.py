@@ -67,8 +67,6 @@ class Node:
             yield from child.walk()
 
 
-
-
 class Trace:
     """Builds the tree while evaluating; only exists when an explanation was asked for."""
 
@@ -117,9 +115,7 @@ def reason(root: Node) -> str:
     because = ""
     if deciding:
         last = deciding[:3]
-        because = " because " + "; ".join(
-            f"{c.name} ({'; '.join(x.text for x in c.citations) or '—'})" for c in last
-        )
+        because = " because " + "; ".join(f"{c.name} ({'; '.join(x.text for x in c.citations) or '—'})" for c in last)
     if root.status != "determined":
         return f"{root.name}: undetermined{because}"
     return f"{root.name} = {show_json(root.shown())}{because}"

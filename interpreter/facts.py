@@ -7,6 +7,7 @@ Missing, so that reading it makes the answer undetermined rather than false.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -18,6 +19,14 @@ from almen.interpreter.values import FactRecord, Missing
 MAX_ABS_NUMBER = 10**15  # no key figure, amount or count in a letting policy comes near this
 MAX_LIST = 10_000
 MAX_DECIMALS = 20
+
+# The texts accepted where a fact is a decimal number or a date; the JSON Schema of the facts
+# (tools/schema.py) says the same with these very patterns. ASCII digits only; a decimal string
+# has at most 15 digits before the point (or is 10^15 itself) and at most 20 after it.
+DECIMAL_PATTERN = r"^\s*[+-]?(0*[0-9]{1,15}(\.[0-9]{0,20})?|0*1000000000000000(\.0{0,20})?|\.[0-9]{1,20})\s*$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_DECIMAL = re.compile(DECIMAL_PATTERN)
+_DATE = re.compile(DATE_PATTERN)
 
 
 class FactError(AlmenError):
@@ -96,7 +105,7 @@ def _convert(value: Any, typ: t.Type, path: str, defaults: dict[str, dict[str, A
     if typ == t.DATE:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
-        if isinstance(value, str):
+        if isinstance(value, str) and _DATE.match(value):
             try:
                 return dt.date.fromisoformat(value)
             except ValueError:
@@ -148,19 +157,25 @@ def _number(value: Any, typ: t.Num, path: str) -> int | Fraction:
         return value
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | Fraction | str):
         raise FactError(path, f"a number ({typ})", value)
+    if isinstance(value, str) and (typ.integer or not _DECIMAL.match(value)):
+        # whole numbers are JSON numbers; a decimal string keeps every digit of an amount
+        expected = "a whole number" if typ.integer else f'a number ({typ}) or a decimal string such as "22904.30"'
+        raise FactError(path, expected, value)
     try:
         if isinstance(value, float):
-            # repr gives the shortest text that reads back the same: what the sender wrote
+            # repr gives the shortest text that reads back the same: what the sender wrote;
+            # a float has few digits, so it may have any number of decimals
             decimal = Decimal(repr(value))
         elif isinstance(value, str):
-            decimal = Decimal(value.strip()) if len(value) <= 100 else Decimal("NaN")
+            decimal = Decimal(value.strip())
         elif isinstance(value, Decimal):
             decimal = value
         else:
             decimal = None
         if decimal is not None:
             # bound the exponent before making a Fraction: 1e999999999 would take forever
-            if not decimal.is_finite() or decimal.adjusted() > 15 or decimal.as_tuple().exponent < -MAX_DECIMALS:  # type: ignore[operator]
+            too_fine = not isinstance(value, float) and decimal.as_tuple().exponent < -MAX_DECIMALS  # type: ignore[operator]
+            if not decimal.is_finite() or decimal.adjusted() > 15 or too_fine:
                 raise FactError(
                     path, f"a number of at most {MAX_ABS_NUMBER:,} with at most {MAX_DECIMALS} decimals", value
                 )

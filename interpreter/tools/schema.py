@@ -2,8 +2,10 @@
 
 The schema says what interpreter/facts.py accepts, for one decision:
 
-* the top-level keys are the facts the decision may read (`Model.facts_read`); other keys are
-  rejected. No key is required: a missing fact makes the answer undetermined, not an error, and
+* the top-level keys are every fact the policy declares, as `decide` accepts them, so one facts
+  object serves every decision; those the decision may read (`Model.facts_read`) come first and
+  are listed in `x-almen-reads`, the others say they are not read. Other keys are rejected.
+  No key is required: a missing fact makes the answer undetermined, not an error, and
   a record field with a default may be left out (the default is given as `default`).
 * numbers are exact: a JSON number or a decimal string. Integers carry their declared bounds.
 * dates are "YYYY-MM-DD" strings; choices (`valg`) are their member strings; records are objects
@@ -21,7 +23,7 @@ from urllib.parse import quote
 
 from almen.dsl import types as t
 from almen.interpreter.errors import UnknownDecision
-from almen.interpreter.facts import MAX_ABS_NUMBER, MAX_LIST
+from almen.interpreter.facts import DATE_PATTERN, DECIMAL_PATTERN, MAX_ABS_NUMBER, MAX_LIST
 from almen.interpreter.values import to_json
 
 if TYPE_CHECKING:
@@ -31,9 +33,8 @@ __all__ = ["DECIMAL_PATTERN", "DIALECT", "NUMBERS", "decisions_schema", "fact_sc
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-# What Decimal() reads, as facts.py converts decimal strings (no NaN, no infinity).
-DECIMAL_PATTERN = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+NOT_READ = "Not read by this decision; accepted so that one facts object serves every decision."
 
 NUMBERS = (
     'Numbers are exact. Give a JSON number, or a decimal string ("22904.30") to keep every digit; a '
@@ -56,9 +57,11 @@ def fact_schema(policy: Policy, decision: str) -> dict[str, Any]:
         raise UnknownDecision(policy.id, decision, list(model.decisions))
     builder = _Builder(policy)
     properties: dict[str, Any] = {}
-    for name in model.facts_read(decision):
-        declared = model.facts.get(name)
-        notes = declared.notes if declared is not None else ()
+    reads = model.facts_read(decision)
+    for name in [*reads, *sorted(set(model.facts) - set(reads))]:
+        notes: tuple[str, ...] = model.facts[name].notes
+        if name not in reads:
+            notes = (*notes, NOT_READ)
         properties[name] = builder.with_notes(builder.schema(model.fact_types[name]), notes)
 
     meta = model.decisions[decision].meta
@@ -80,6 +83,7 @@ def fact_schema(policy: Policy, decision: str) -> dict[str, Any]:
         "type": "object",
         "properties": properties,
         "additionalProperties": False,
+        "x-almen-reads": reads,
     }
     if builder.defs:
         schema["$defs"] = dict(sorted(builder.defs.items()))
