@@ -82,6 +82,12 @@ class Place:
     chain: tuple[tuple[str, Any], ...]
 
 
+def chain_share(size: int, chains: int) -> Fraction:
+    """The share of the vacancies one chain of a slot gets: a slot is 1/size of the wheel, and
+    'på skift' gives each of its two chains every other turn, so half of that."""
+    return Fraction(1, size * chains)
+
+
 class CompiledWheel:
     def __init__(self, node: n.Wheel, members: tuple[str, ...], periods: tuple[CPeriod, ...]):
         self.node = node
@@ -150,7 +156,7 @@ class CompiledWheel:
                 slot = self.slot(period, number, env)
                 chains = [slot.first] if slot.second is None else [slot.first, slot.second]
                 for chain in chains:
-                    shares[chain[0].member_of(env)] += Fraction(1, size * len(chains))
+                    shares[chain[0].member_of(env)] += chain_share(size, len(chains))
             except Unknown as u:
                 needs |= u.needs
         if needs:
