@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from almen.dsl.diagnostics import AlmenError, PolicyError
 from almen.interpreter.api import Answer, Policy, load_policy
-from almen.interpreter.errors import ConflictingRules, EvaluationError, NoRuleApplies, UnknownDecision
-from almen.interpreter.facts import FactError
+from almen.interpreter.errors import ConflictingRules, EvaluationError, FactError, NoRuleApplies, UnknownDecision
 
 __all__ = [
     "AlmenError",

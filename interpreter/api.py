@@ -15,9 +15,9 @@ import attrs
 from almen import dsl
 from almen.dsl import types as t
 from almen.interpreter.env import Env
-from almen.interpreter.errors import EvaluationError, Unknown, UnknownDecision
+from almen.interpreter.errors import EvaluationError, FactError, Unknown, UnknownDecision
 from almen.interpreter.explanation import Node, Trace, render
-from almen.interpreter.facts import FactError, convert_facts
+from almen.interpreter.facts import convert_facts
 from almen.interpreter.program import Program
 from almen.interpreter.values import to_json
 

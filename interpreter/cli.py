@@ -17,9 +17,8 @@ from rich.tree import Tree
 from almen import dsl
 from almen.dsl.diagnostics import AlmenError, PolicyError
 from almen.interpreter.api import Policy, decision_record
-from almen.interpreter.errors import UnknownDecision
+from almen.interpreter.errors import FactError, UnknownDecision
 from almen.interpreter.explanation import LEVELS, REDACTED, Node
-from almen.interpreter.facts import FactError
 from almen.interpreter.tools import golden
 from almen.interpreter.tools.classify import Classification, classifiable, classify_over_time
 from almen.interpreter.tools.diff import diff

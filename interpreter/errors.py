@@ -1,7 +1,7 @@
 """The interpreter's errors, under the one root `AlmenError` (`almen.dsl.diagnostics`).
 
 Raised to callers: EvaluationError (NoRuleApplies, ConflictingRules) pointing at the policy's
-source, UnknownDecision, and FactError (`facts.py`, beside the conversion that names the path).
+source, UnknownDecision, and FactError (raised by `facts.py`, naming the fact's path).
 Internal signals that never leave the API: Unknown (a value needs facts not given; `decide`
 turns it into an undetermined answer) and MonthError (turned into an EvaluationError).
 """
@@ -9,6 +9,8 @@ turns it into an undetermined answer) and MonthError (turned into an EvaluationE
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -78,3 +80,35 @@ class Unknown(Exception):
 
 class MonthError(AlmenError):
     """The date does not exist in the target month and the policy said not to round."""
+
+
+class FactError(AlmenError):
+    """A fact has the wrong type or value. `path` names it, `expected` says what was wanted."""
+
+    def __init__(self, path: str, expected: str, received: Any):
+        self.path = path
+        self.expected = expected
+        self.received = _describe(received)
+        super().__init__(f"fact '{path}': expected {expected}, got {self.received}")
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        return f'the text "{shown}"'
+    if isinstance(value, int) and value.bit_length() > 200:
+        return f"a number of about {int(value.bit_length() * 0.30103)} digits"
+    if isinstance(value, int | float | Decimal | Fraction):
+        try:
+            return f"the number {value}"
+        except ValueError:  # too many digits to print
+            return "a very large number"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

@@ -13,7 +13,8 @@ from fractions import Fraction
 from typing import Any
 
 from almen.dsl import types as t
-from almen.dsl.diagnostics import AlmenError, did_you_mean
+from almen.dsl.diagnostics import did_you_mean
+from almen.interpreter.errors import FactError
 from almen.interpreter.values import FactRecord, Missing
 
 MAX_ABS_NUMBER = 10**15  # no key figure, amount or count in a letting policy comes near this
@@ -27,38 +28,6 @@ DECIMAL_PATTERN = r"^\s*[+-]?(0*[0-9]{1,15}(\.[0-9]{0,20})?|0*1000000000000000(\
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _DECIMAL = re.compile(DECIMAL_PATTERN)
 _DATE = re.compile(DATE_PATTERN)
-
-
-class FactError(AlmenError):
-    """A fact has the wrong type or value. `path` names it, `expected` says what was wanted."""
-
-    def __init__(self, path: str, expected: str, received: Any):
-        self.path = path
-        self.expected = expected
-        self.received = _describe(received)
-        super().__init__(f"fact '{path}': expected {expected}, got {self.received}")
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:40] + "…"
-        return f'the text "{shown}"'
-    if isinstance(value, int) and value.bit_length() > 200:
-        return f"a number of about {int(value.bit_length() * 0.30103)} digits"
-    if isinstance(value, int | float | Decimal | Fraction):
-        try:
-            return f"the number {value}"
-        except ValueError:  # too many digits to print
-            return "a very large number"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def convert_facts(given: Any, schema: dict[str, t.Type], defaults: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -22,8 +22,8 @@ from almen.dsl import nodes as n
 from almen.dsl import types as t
 from almen.interpreter.api import Policy
 from almen.interpreter.env import Env
-from almen.interpreter.errors import Unknown
-from almen.interpreter.facts import FactError, convert_facts
+from almen.interpreter.errors import FactError, Unknown
+from almen.interpreter.facts import convert_facts
 
 MAX_PER_FACT = 400  # variants of one top-level fact
 MAX_TOTAL = 5_000  # fact sets tried in all: a bound on time (about a millisecond each)

@@ -19,8 +19,8 @@ import attrs
 from almen.dsl.diagnostics import AlmenError
 from almen.interpreter.api import Policy
 from almen.interpreter.env import Env
-from almen.interpreter.errors import Unknown
-from almen.interpreter.facts import FactError, convert_facts
+from almen.interpreter.errors import FactError, Unknown
+from almen.interpreter.facts import convert_facts
 
 Counts = dict[str, Fraction]
 
