@@ -25,7 +25,7 @@ from almen.interpreter.tools.diff import diff
 from almen.interpreter.tools.render import render_policy
 from almen.interpreter.tools.report import RENDERERS, DiffReport, approx
 from almen.interpreter.tools.schema import decisions_schema, fact_schema
-from almen.interpreter.tools.simulate import load_stock, simulate
+from almen.interpreter.tools.simulate import load_stock, plan, simulate
 from almen.interpreter.values import show
 
 OK, FINDINGS, USAGE = 0, 1, 2
@@ -83,6 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--from", dest="start", required=True)
     p.add_argument("--to", dest="end", required=True)
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--decision", help="the decision that gives the shares (default: the one whose answer is shares)")
+    p.add_argument(
+        "--fill",
+        action="append",
+        metavar="FACT=DECISION",
+        help="fill the record fact FACT from DECISION's answer where the stock leaves fields out (repeatable)",
+    )
+    p.add_argument("--dwellings", default="familieboliger", help="the stock field with the number of dwellings")
+    p.add_argument("--turnover", default="fraflytningsprocent", help="the stock field with the yearly turnover in %%")
 
     p = sub.add_parser("docs", help="render a policy as a readable Markdown document")
     p.add_argument("policy")
@@ -310,7 +319,9 @@ def _schema(args: argparse.Namespace, out: Console) -> int:
 def _simulate(args: argparse.Namespace, out: Console) -> int:
     policy = Policy(args.policy)
     start, end = _period(policy, args.start, args.end)
-    impact = simulate(policy, load_stock(args.stock), start, end)
+    fill = dict(_pair(x) for x in args.fill) if args.fill else None
+    how = plan(policy, args.decision, fill, args.dwellings, args.turnover)
+    impact = simulate(policy, load_stock(args.stock), start, end, how)
     if args.format == "json":
         out.print(json.dumps(impact.to_dict(), ensure_ascii=False, indent=2), markup=False)
         return OK
@@ -321,6 +332,13 @@ def _simulate(args: argparse.Namespace, out: Console) -> int:
     for note in impact.notes:
         out.print(f"  note: {escape(note)}")
     return OK
+
+
+def _pair(text: str) -> tuple[str, str]:
+    fact, sep, decision = text.partition("=")
+    if not (sep and fact and decision):
+        raise AlmenError(f"--fill forventer FAKTUM=BESLUTNING, fik '{text}'")
+    return fact, decision
 
 
 if __name__ == "__main__":

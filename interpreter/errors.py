@@ -86,10 +86,17 @@ class FactError(AlmenError):
     """A fact has the wrong type or value. `path` names it, `expected` says what was wanted."""
 
     def __init__(self, path: str, expected: str, received: Any):
-        self.path = path
-        self.expected = expected
-        self.received = _describe(received)
-        super().__init__(f"fact '{path}': expected {expected}, got {self.received}")
+        self._say(path, expected, _describe(received))
+
+    def _say(self, path: str, expected: str, received: str) -> None:
+        self.path, self.expected, self.received = path, expected, received
+        super().__init__(f"fact '{path}': expected {expected}, got {received}")
+
+    def within(self, prefix: str) -> FactError:
+        """The same error for a fact set that lies at `prefix` in a larger document."""
+        new = FactError.__new__(FactError)
+        new._say(f"{prefix}.{self.path}", self.expected, self.received)
+        return new
 
 
 def _describe(value: Any) -> str:

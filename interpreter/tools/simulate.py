@@ -2,11 +2,13 @@
 
 Each department's year is cut where the policy can change its shares (wheel periods,
 parameter values, year ends); in each piece the expected vacancies are the department's
-yearly turnover times the piece's share of the year, spread by the `andele` decision.
+yearly turnover times the piece's share of the year, spread by the policy's share decision
+(Copenhagen: `andele`), evaluated through `Policy.decide` like any caller's.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import itertools
 import json
@@ -16,11 +18,10 @@ from typing import Any
 
 import attrs
 
+from almen.dsl import types as t
 from almen.dsl.diagnostics import AlmenError
-from almen.interpreter.api import Policy
-from almen.interpreter.env import Env
-from almen.interpreter.errors import FactError, Unknown
-from almen.interpreter.facts import convert_facts
+from almen.interpreter.api import Answer, Policy
+from almen.interpreter.errors import FactError, UnknownDecision
 
 Counts = dict[str, Fraction]
 
@@ -63,26 +64,90 @@ def load_stock(path: str | Path) -> list[dict[str, Any]]:
     return departments
 
 
-def simulate(policy: Policy, stock: list[dict[str, Any]], start: dt.date, end: dt.date) -> Impact:
-    """Expected vacancies from `start` to `end` (both included) for every department in the stock."""
+@attrs.frozen
+class Plan:
+    """What a simulation reads: the decision that gives the shares, the stock's two figures, and
+    which facts another decision fills in where the stock leaves them out."""
+
+    decision: str
+    dwellings: str = "familieboliger"
+    turnover: str = "fraflytningsprocent"  # percent of the dwellings vacated in a year
+    fill: tuple[tuple[str, str], ...] = ()  # (record fact, decision whose answer gives its fields)
+
+
+def plan(
+    policy: Policy,
+    decision: str | None = None,
+    fill: dict[str, str] | None = None,
+    dwellings: str = "familieboliger",
+    turnover: str = "fraflytningsprocent",
+) -> Plan:
+    """The plan read from the policy, where the arguments leave it open: the share decision is the
+    one whose answer is a record of shares; a record fact is filled by the decision whose answer's
+    fields are all fields of it (Copenhagen: `afdeling` ← `trappe`)."""
+    types = policy.model.value_types
+    if decision is None:
+        candidates = [d for d in policy.decisions if _is_shares(types.get(d))]
+        if len(candidates) != 1:
+            found = ", ".join(candidates) or "ingen"
+            raise AlmenError(f"vælg beslutningen med andelene (--decision); kandidater: {found}")
+        decision = candidates[0]
+    elif decision not in policy.model.decisions:
+        raise UnknownDecision(policy.id, decision, policy.decisions)
+    elif not _is_shares(types.get(decision)):
+        raise AlmenError(f"beslutningen '{decision}' giver ikke andele (en post af brøker)")
+    if fill is None:
+        fill = {}
+        for fact, typ in policy.schema.items():
+            fillers = [d for d in policy.decisions if d != decision and _fills(types.get(d), typ)]
+            if len(fillers) == 1:
+                fill[fact] = fillers[0]
+    for fact, by in fill.items():
+        if fact not in policy.schema:
+            raise FactError(fact, "a declared fact to fill in", fact)
+        if by not in policy.model.decisions:
+            raise UnknownDecision(policy.id, by, policy.decisions)
+    return Plan(decision, dwellings, turnover, tuple(sorted(fill.items())))
+
+
+def _is_shares(typ: t.Type | None) -> bool:
+    return isinstance(typ, t.Record) and bool(typ.fields) and all(f == t.SHARE for _, f in typ.fields)
+
+
+def _fills(answer: t.Type | None, fact: t.Type) -> bool:
+    fact = t.strip(fact)
+    if not (isinstance(answer, t.Record) and answer.fields and isinstance(fact, t.Record)):
+        return False
+    return all((f := fact.field(k)) is not None and t.assignable(v, t.strip(f)) for k, v in answer.fields)
+
+
+def simulate(
+    policy: Policy, stock: list[dict[str, Any]], start: dt.date, end: dt.date, how: Plan | None = None
+) -> Impact:
+    """Expected vacancies from `start` to `end` (both included) for every department in the stock.
+    Every evaluation goes through `Policy.decide`; the stock is never changed."""
+    how = how or plan(policy)
     impact = Impact(policy.stamp(), start, end)
     low, high = policy.valid
     if low is not None and high is not None and (start < low or end > high):
         impact.notes.append(
-            f"{policy.id} {policy.version} is valid {low} – {high}; outside that its rules are applied "
-            "as they stand on its first or last day"
+            f"{policy.id} {policy.version} gælder {low} – {high}; uden for den periode anvendes reglerne, "
+            "som de står på dens første eller sidste dag"
         )
     cuts = _cuts(policy, start, end)
     for i, department in enumerate(stock):
+        where = f"afdelinger[{i}]"
+        if not isinstance(department, dict):
+            raise FactError(where, "an object with a department's figures and facts", department)
         name = str(department.get("navn", f"afdeling {i + 1}"))
-        dwellings = _number(department, "familieboliger", f"afdelinger[{i}]")
-        turnover = _number(department, "fraflytningsprocent", f"afdelinger[{i}]") / 100
-        facts = {"afdeling": department.get("afdeling", {})}
+        dwellings = _number(department, how.dwellings, where)
+        turnover = _number(department, how.turnover, where) / 100
+        facts = {k: v for k, v in department.items() if k not in ("navn", how.dwellings, how.turnover)}
         counts = impact.per_department.setdefault(name, {})
         for piece_start, piece_end in itertools.pairwise(cuts):
-            year_days = 366 if _leap(piece_start.year) else 365
+            year_days = 366 if calendar.isleap(piece_start.year) else 365
             vacancies = dwellings * turnover * Fraction((piece_end - piece_start).days, year_days)
-            shares = _shares(policy, facts, _clamp(piece_start, low, high), f"afdelinger[{i}]")
+            shares = _shares(policy, how, facts, _clamp(piece_start, low, high), where)
             for letting, share in shares.items():
                 amount = vacancies * share
                 for bucket in (counts, impact.total, impact.per_year.setdefault(piece_start.year, {})):
@@ -112,27 +177,25 @@ def _clamp(day: dt.date, low: dt.date | None, high: dt.date | None) -> dt.date:
     return day
 
 
-def _shares(policy: Policy, facts: dict[str, Any], day: dt.date, where: str) -> dict[str, Fraction]:
-    converted = convert_facts(facts, policy.schema, policy.defaults)
-    env = Env(policy.program, converted, day, None)
+def _shares(policy: Policy, how: Plan, facts: dict[str, Any], day: dt.date, where: str) -> dict[str, Fraction]:
+    for fact, by in how.fill:
+        given = facts.get(fact)
+        record = given if isinstance(given, dict) else {}
+        answer = _decide(policy, by, facts, day, where)
+        if answer.status == "determined" and isinstance(answer.value, dict):
+            facts = {**facts, fact: {**answer.value, **record}}  # what the stock gives wins
+    answer = _decide(policy, how.decision, facts, day, where)
+    if answer.status != "determined":
+        missing = ", ".join(answer.needs)
+        raise AlmenError(f"{where}: bestanden mangler fakta til '{how.decision}': {missing}")
+    return {k: Fraction(v) for k, v in answer.raw.items()}
+
+
+def _decide(policy: Policy, decision: str, facts: dict[str, Any], day: dt.date, where: str) -> Answer:
     try:
-        if "trappe" in policy.model.decisions and _needs_placement(converted):
-            placement = policy.program.values["trappe"](env)
-            record = converted["afdeling"]
-            for key, value in placement.items():
-                record.put(key, value)
-            env = Env(policy.program, converted, day, None)
-        shares = policy.program.values["andele"](env)
-    except Unknown as u:
-        raise AlmenError(f"{where}: the stock lacks facts for 'andele': {', '.join(sorted(u.needs))}") from None
-    return {k: Fraction(v) for k, v in shares.items()}
-
-
-def _needs_placement(facts: dict[str, Any]) -> bool:
-    from almen.interpreter.values import FactRecord, Missing
-
-    record = facts.get("afdeling")
-    return isinstance(record, FactRecord) and isinstance(record.value("trin"), Missing)
+        return policy.decide(decision, facts, day, explain=False)
+    except FactError as e:
+        raise e.within(where) from None
 
 
 def _number(department: dict[str, Any], key: str, where: str) -> Fraction:
@@ -143,7 +206,3 @@ def _number(department: dict[str, Any], key: str, where: str) -> Fraction:
         return Fraction(str(value))
     except ValueError:
         raise FactError(f"{where}.{key}", "a number", value) from None
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
