@@ -20,10 +20,9 @@ import attrs
 
 from almen.dsl import nodes as n
 from almen.dsl import types as t
+from almen.dsl.semantics import LITERAL_TYPES
 from almen.interpreter.api import Policy
-from almen.interpreter.env import Env
-from almen.interpreter.errors import FactError, Unknown
-from almen.interpreter.facts import convert_facts
+from almen.interpreter.errors import FactError
 
 MAX_PER_FACT = 400  # variants of one top-level fact
 MAX_TOTAL = 5_000  # fact sets tried in all: a bound on time (about a millisecond each)
@@ -150,13 +149,14 @@ def _answer(policy: Policy, decision: str, facts: dict[str, Any], day: dt.date) 
     low, high = policy.valid
     if low is not None and high is not None:
         day = min(max(day, low), high)
+    given = {k: _prune(v, policy.schema[k]) for k, v in facts.items() if k in policy.schema}
     try:
-        given = {k: _prune(v, policy.schema[k]) for k, v in facts.items() if k in policy.schema}
-        converted = convert_facts(given, policy.schema, policy.defaults)
-        raw = policy.program.values[decision](Env(policy.program, converted, day, None))
-    except (Unknown, FactError):
+        answer = policy.decide(decision, given, day, explain=False)
+    except FactError:
         return None
-    return verdict_of(raw, policy.model.value_types.get(decision, t.UNKNOWN), decision)
+    if answer.status != "determined":
+        return None
+    return verdict_of(answer.raw, policy.model.value_types.get(decision, t.UNKNOWN), decision)
 
 
 def _prune(value: Any, typ: t.Type) -> Any:
@@ -174,34 +174,23 @@ def _numbers(policy: Policy) -> set[tuple[str | None, Fraction]]:
     """Every number the policy writes, with its unit: the thresholds worth testing around."""
     found: set[tuple[str | None, Fraction]] = set()
     for module in policy.model.modules:
-        for node in _walk(module.decls):
-            if isinstance(node, n.Literal) and node.kind in ("int", "number", "percent", "money"):
-                unit = {"percent": "%", "money": "kr"}.get(node.kind)
-                found.add((unit, Fraction(node.value)))
+        for literal in module.find_all(n.Literal):
+            typ = LITERAL_TYPES[literal.kind]
+            if isinstance(typ, t.Num):
+                found.add((typ.unit, Fraction(literal.value)))
     return found
 
 
 def _fields_used(policy: Policy, decision: str) -> set[str]:
     """Names of the record fields the decision's rules may read: only those are worth varying."""
     m = policy.model
-    nodes: list[Any] = []
+    nodes: list[n.Node] = []
     for name in m.closure(decision):
         for table in (m.definitions, m.decisions, m.tables, m.wheels, m.params):
             if name in table:
                 nodes.append(table[name])
         nodes += m.rules.get(name, []) + m.slot_exceptions.get(name, [])
-    return {x.name for x in _walk(nodes) if isinstance(x, n.Field)}
-
-
-def _walk(x: Any) -> Iterator[Any]:
-    yield x
-    if isinstance(x, tuple | list):
-        for item in x:
-            yield from _walk(item)
-    elif attrs.has(type(x)):
-        for field in attrs.fields(type(x)):
-            if field.name != "span":
-                yield from _walk(getattr(x, field.name))
+    return {x.name for node in nodes for x in node.find_all(n.Field)}
 
 
 def _candidates(typ: t.Type, numbers: set[tuple[str | None, Fraction]], day: dt.date) -> list[Any]:
