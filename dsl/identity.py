@@ -30,14 +30,18 @@ HEADER = Key("politik", "")
 _KIND_ALIASES = {"skema": "tabel"}
 
 
+def key(kind: str, name: str) -> Key:
+    """The identity of the element of that kind and name, as a reference to it spells them."""
+    return Key(_KIND_ALIASES.get(kind, kind), name)
+
+
 def key_of(decl: Any) -> Key:
     """The identity of a declaration."""
     if isinstance(decl, n.Policy):
         return HEADER
-    kind = _KIND_ALIASES.get(decl.kind, decl.kind)
-    return Key(kind, decl.name)
+    return key(decl.kind, decl.name)
 
 
 def removal_key(removal: n.Removal) -> Key:
     """The element a `fjern` takes away."""
-    return Key(_KIND_ALIASES.get(removal.target_kind, removal.target_kind), removal.name)
+    return key(removal.target_kind, removal.name)

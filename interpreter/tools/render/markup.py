@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from almen.dsl import nodes as n
+from almen.dsl.identity import Key
 
 
 def md(text: str) -> str:
@@ -26,8 +27,9 @@ def code(text: str) -> str:
     return f"`{text}`"
 
 
-def anchor(kind: str, name: str) -> str:
-    return f"{kind}-{name}".replace(" ", "-")
+def anchor(element: Key) -> str:
+    """The HTML id of an element's heading, from its identity."""
+    return f"{element.kind}-{element.name}".replace(" ", "-") if element.name else element.kind
 
 
 def short_type(text: str) -> str:

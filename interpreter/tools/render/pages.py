@@ -10,10 +10,11 @@ from typing import Any
 
 from almen.dsl import nodes as n
 from almen.dsl.formatter import type_text
+from almen.dsl.identity import HEADER
 from almen.interpreter.tools.render.declarations import Declarations
 from almen.interpreter.tools.render.markup import anchor, cell, citation_block, code, md, short_type
 from almen.interpreter.tools.render.site import Site
-from almen.interpreter.tools.render.source import file_span, intro, key, sections, title
+from almen.interpreter.tools.render.source import element, file_span, intro, sections, title, words
 from almen.interpreter.tools.render.tables import Tables
 from almen.interpreter.tools.render.wheels import Wheels
 
@@ -94,9 +95,9 @@ class Document:
                     "",
                 ]
             if h.notes:
-                lines += [f'## <a id="{anchor("politik", h.name)}"></a>Fortolkninger i aftalens hoved', ""]
+                lines += [f'## <a id="{anchor(HEADER)}"></a>Fortolkninger i aftalens hoved', ""]
                 for note in h.notes:
-                    lines += site.note(note, "index", anchor("politik", h.name), "aftalens hoved")
+                    lines += site.note(note, "index", anchor(HEADER), "aftalens hoved")
         decisions = list(site.model.decisions.items())
         if decisions:
             lines += ["## Beslutninger", "", "Hvad politikken kan besvare (`almen decide POLITIK BESLUTNING`):", ""]
@@ -118,7 +119,7 @@ class Document:
             lines.append(head)
             items = []
             for d in m.decls:
-                kind, name = key(d)
+                kind, name = words(d)
                 if kind == "politik":
                     continue
                 items.append(f"{kind} {site.link(kind, name, 'index')}")
@@ -191,7 +192,7 @@ class Document:
         return "\n".join(lines).rstrip() + "\n"
 
     def heading(self, d: Any, level: str, page: str) -> list[str]:
-        kind, name = key(d)
+        kind, name = words(d)
         shown_title = title(d)
         text = f"{kind} {md(name)}" + (f" — {md(shown_title)}" if shown_title else "")
         what = KIND_WORDS.get(kind, kind)
@@ -200,7 +201,7 @@ class Document:
         if isinstance(d, n.SlotException):
             what = "Undtagelse til en plads i et hjul"
         return [
-            f'{level} <a id="{anchor(kind, name)}"></a>{text}',
+            f'{level} <a id="{anchor(element(d))}"></a>{text}',
             "",
             f"*{what}* · {self.site.source_link(d.span, page)}",
             "",
@@ -209,9 +210,9 @@ class Document:
     def decl(self, d: Any, page: str, level: str) -> list[str]:
         """Heading, citations, the element itself, then its interpretation notes."""
         site = self.site
-        kind, name = key(d)
+        kind, name = words(d)
         lines = self.heading(d, level, page)
-        anc = anchor(kind, name)
+        anc = anchor(element(d))
         if isinstance(d, n.Policy):
             lines += [f"Aftalens hoved: se [forsiden](index.md) ({md(d.title or d.name)}).", ""]
             for note in d.notes:

@@ -7,11 +7,13 @@ import os
 import re
 from pathlib import Path
 
+from almen.dsl import identity
 from almen.dsl import nodes as n
 from almen.dsl.check import Model
 from almen.dsl.formatter import type_text
+from almen.dsl.identity import Key
 from almen.interpreter.tools.render.markup import anchor, code, md, short_type
-from almen.interpreter.tools.render.source import key
+from almen.interpreter.tools.render.source import element
 
 
 class Site:
@@ -29,11 +31,10 @@ class Site:
             name = self._page_name(m, used)
             used.add(name)
             self.page_of[m.path] = name
-        self.where: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, name) → (page, anchor)
+        self.where: dict[Key, tuple[str, str]] = {}  # element → (page, anchor)
         for m in self.modules:
             for d in m.decls:
-                kind, name = key(d)
-                self.where.setdefault((kind, name), (self.page_of[m.path], anchor(kind, name)))
+                self.where.setdefault(element(d), (self.page_of[m.path], anchor(element(d))))
         self.notes: list[tuple[str, str, str, str]] = []  # (page, anchor, label, note) for the register
 
     def own(self, m: n.Module) -> bool:
@@ -65,7 +66,8 @@ class Site:
         return f"[{md(label)}]({href})"
 
     def link(self, kind: str, name: str, page: str, text: str | None = None) -> str:
-        target = self.where.get((kind, name))
+        """A link to the element of that kind and name (its page and anchor), or its name alone."""
+        target = self.where.get(identity.key(kind, name))
         label = text if text is not None else md(name)
         if target is None:
             return label

@@ -1,4 +1,5 @@
-"""What the renderer reads from a .almen file besides its declarations: keys, titles, comments."""
+"""What the renderer reads from a .almen file besides its declarations: headings, anchors, titles,
+comments."""
 
 from __future__ import annotations
 
@@ -6,14 +7,24 @@ import re
 from typing import Any
 
 from almen.dsl import nodes as n
+from almen.dsl.identity import Key, key_of, removal_key
 
 
-def key(d: Any) -> tuple[str, str]:
+def words(d: Any) -> tuple[str, str]:
+    """A declaration's keyword and name, as its heading shows them."""
     if isinstance(d, n.Policy):
         return "politik", d.name
     if isinstance(d, n.Removal):
         return "fjern", f"{d.target_kind} {d.name}"
     return d.kind, d.name
+
+
+def element(d: Any) -> Key:
+    """Where a declaration is anchored: its identity; a removal, which is no element of its own,
+    under the identity of what it removes."""
+    if isinstance(d, n.Removal):
+        return Key("fjern", str(removal_key(d)))
+    return key_of(d)
 
 
 def title(d: Any) -> str | None:
