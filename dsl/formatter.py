@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from almen.dsl import nodes as n
-from almen.dsl.parser import lark_parser, parse
+from almen.dsl.parser import comments, lark_parser, parse
 from almen.dsl.tree import Visitor
 from almen.dsl.types import show_number
 
@@ -48,16 +48,8 @@ def decl_gap(source: str, decl: Any) -> bool:
     return 0 <= index < len(lines) and lines[index].strip() == ""
 
 
-_COMMENT = re.compile(r'^((?:[^"#]|"[^"\n]*")*)(#.*)$')
-
-
 def _comments(source: str) -> list[tuple[int, str]]:
-    found = []
-    for number, line in enumerate(source.splitlines(), start=1):
-        m = _COMMENT.match(line)
-        if m:
-            found.append((number, m.group(2).rstrip()))
-    return found
+    return [(c.line, ("#" + c.text).rstrip()) for c in comments(source)]
 
 
 # ---------------------------------------------------------------- declarations

@@ -189,7 +189,7 @@ def _fields_used(policy: Policy, decision: str) -> set[str]:
         for table in (m.definitions, m.decisions, m.tables, m.wheels, m.params):
             if name in table:
                 nodes.append(table[name])
-        nodes += m.rules.get(name, []) + m.slot_exceptions.get(name, [])
+        nodes += [*m.rules.get(name, []), *m.slot_exceptions.get(name, [])]
     return {x.name for node in nodes for x in node.find_all(n.Field)}
 
 

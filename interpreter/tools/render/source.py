@@ -3,11 +3,11 @@ comments."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from almen.dsl import nodes as n
 from almen.dsl.identity import Key, key_of, removal_key
+from almen.dsl.parser import comments
 
 
 def words(d: Any) -> tuple[str, str]:
@@ -40,17 +40,9 @@ def file_span(m: n.Module) -> n.Span:
     return n.Span(m.path, 1, 1, 1, 1, 0, 0)
 
 
-_COMMENT = re.compile(r'^\s*((?:[^"#]|"[^"\n]*")*)#(.*)$')
-
-
 def _comment_lines(m: n.Module) -> list[tuple[int, str, bool]]:
     """(line, text, whole line?) of every comment in the file."""
-    out = []
-    for number, line in enumerate(m.source.splitlines(), start=1):
-        match = _COMMENT.match(line)
-        if match:
-            out.append((number, match.group(2).strip(), not match.group(1).strip()))
-    return out
+    return [(c.line, c.text.strip(), c.whole) for c in comments(m.source)]
 
 
 def intro(m: n.Module) -> list[str]:
