@@ -1,15 +1,17 @@
 """The JSON Schema of each decision's facts and `decide` accept exactly the same facts.
 
-Facts are generated from the policy's fact declarations, valid values beside the values a
-sender gets wrong (strings for numbers,
-bounds ±1, too many decimals, exponents, non-ASCII digits, dates in other forms, unknown keys,
-null). For each, the schema's verdict and the interpreter's must agree.
+Facts are generated two ways. From the policy's fact declarations: valid values beside the
+values a sender gets wrong (strings for numbers, bounds ±1, too many decimals, exponents,
+non-ASCII digits, dates in other forms, unknown keys, null); for each, the schema's verdict and
+the interpreter's must agree. And from the JSON Schema itself, as a letting system that only
+reads the schema would build them: whatever the schema admits, `decide` accepts.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -100,3 +102,64 @@ def test_schema_and_decide_agree_on_declared_facts(path: Path, decision: str) ->
         assert schema_accepts(schema, given_facts) == decide_accepts(policy, given_facts), given_facts
 
     check()
+
+
+def from_schema(node: dict[str, Any], root: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Instances of a JSON Schema, for the keywords `almen schema` writes (a keyword it starts
+    to write that this does not know fails the test rather than being ignored)."""
+    known = {"$schema", "$id", "$defs", "$ref", "title", "description", "default", "x-almen-reads"}
+    known |= {"type", "enum", "anyOf", "properties", "additionalProperties", "items", "maxItems"}
+    known |= {"minimum", "maximum", "pattern", "format"}
+    assert set(node) <= known, set(node) - known
+    if "$ref" in node:
+        target = root
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[unquote(part)]
+        return st.deferred(lambda: from_schema(target, root))
+    if "anyOf" in node:
+        return st.one_of([from_schema(x, root) for x in node["anyOf"]])
+    if "enum" in node:
+        return st.sampled_from(node["enum"])
+    kinds = node["type"] if isinstance(node["type"], list) else [node["type"]]
+    return st.one_of([_instances(kind, node, root) for kind in kinds])
+
+
+def _instances(kind: str, node: dict[str, Any], root: dict[str, Any]) -> st.SearchStrategy[Any]:
+    low, high = node.get("minimum"), node.get("maximum")
+    if kind == "null":
+        return st.none()
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "integer":
+        edges = [x for x in (low, high) if x is not None]
+        return st.one_of(st.integers(low, high), *([st.sampled_from(edges)] if edges else []))
+    if kind == "number":
+        return st.one_of(st.integers(low, high), st.floats(low, high, allow_nan=False, allow_infinity=False))
+    if kind == "string":
+        if node.get("format") == "date":
+            return st.dates().map(str)
+        if "pattern" in node:
+            return st.from_regex(node["pattern"])
+        return st.text(max_size=8)
+    if kind == "array":
+        return st.lists(from_schema(node["items"], root), max_size=min(node.get("maxItems", 2), 2))
+    if kind == "object":
+        assert node.get("additionalProperties") is False  # the facts are closed: a typo is an error
+        fields = {k: from_schema(v, root) for k, v in node.get("properties", {}).items()}
+        return st.fixed_dictionaries({}, optional=fields)
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(("path", "decision"), CASES, ids=[f"{p.parent.name}:{d}" for p, d in CASES])
+def test_whatever_the_schema_admits_decide_accepts(path: Path, decision: str) -> None:
+    policy = _policy(path)
+    schema = fact_schema(policy, decision)
+
+    @SETTINGS
+    @given(from_schema(schema, schema))
+    def check(given_facts: Any) -> None:
+        assert schema_accepts(schema, given_facts), given_facts  # the generator reads the schema right
+        assert decide_accepts(policy, given_facts), given_facts
+
+    check()
+
