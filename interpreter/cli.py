@@ -18,7 +18,7 @@ from almen import dsl
 from almen.dsl.diagnostics import AlmenError, PolicyError
 from almen.interpreter.api import Policy, decision_record
 from almen.interpreter.errors import FactError, UnknownDecision
-from almen.interpreter.explanation import LEVELS, REDACTED, Node
+from almen.interpreter.explanation import LEVELS, Node, step
 from almen.interpreter.tools import golden
 from almen.interpreter.tools.classify import Classification, classifiable, classify_over_time
 from almen.interpreter.tools.diff import diff
@@ -26,7 +26,6 @@ from almen.interpreter.tools.render import render_policy
 from almen.interpreter.tools.report import RENDERERS, DiffReport, approx
 from almen.interpreter.tools.schema import decisions_schema, fact_schema
 from almen.interpreter.tools.simulate import load_stock, plan, simulate
-from almen.interpreter.values import show
 
 OK, FINDINGS, USAGE = 0, 1, 2
 
@@ -194,20 +193,16 @@ def _decide(args: argparse.Namespace, out: Console) -> int:
 
 
 def _rich_tree(node: Node, redact: bool, tree: Tree | None = None) -> Tree:
-    label = f"[bold]{node.kind}[/] {escape(node.name)}"
-    if node.text:
-        label += f": {escape(node.text)}"
-    if node.status == "determined":
-        label += f" = [green]{escape(show(node.outcome))}[/]"
-    else:
-        label += f" [yellow]({node.status})[/]"
-    if node.citations:
-        label += " [cyan]\\[" + escape("; ".join(c.source for c in node.citations)) + "][/]"
+    s = step(node, redact)
+    label = f"[bold]{s.kind}[/] {escape(s.name)}" + (f": {escape(s.text)}" if s.text else "")
+    label += f" = [green]{escape(s.value)}[/]" if s.value is not None else f" [yellow]({s.status})[/]"
+    if s.cite:
+        label += " [cyan]\\[" + escape(s.cite) + "][/]"
     branch = tree.add(label) if tree is not None else Tree(label)
-    for note in node.notes:
+    for note in s.notes:
         branch.add(f"[magenta]fortolkning:[/] {escape(note)}")
-    for path, value in node.inputs.items():
-        branch.add(f"[dim]· {escape(path)} = {REDACTED if redact else escape(show(value))}[/]")
+    for path, value in s.inputs:
+        branch.add(f"[dim]· {escape(path)} = {escape(value)}[/]")
     for child in node.children:
         _rich_tree(child, redact, branch)
     return branch

@@ -134,21 +134,33 @@ def show_json(value: Any) -> str:
     return show(value) if not isinstance(value, str) else value
 
 
-def _tree(node: Node, indent: str, lines: list[str], redact: bool) -> None:
+@attrs.frozen
+class Step:
+    """One node of an explanation as every tree view shows it (plain text here, rich in the CLI)."""
+
+    kind: str
+    name: str
+    text: str | None
+    value: str | None  # the outcome as shown, when determined
+    status: str
+    cite: str
+    notes: tuple[str, ...]
+    inputs: tuple[tuple[str, str], ...]  # (fact path, value as shown or REDACTED)
+
+
+def step(node: Node, redact: bool) -> Step:
+    value = show_json(node.shown()) if node.status == "determined" else None
+    inputs = tuple((path, REDACTED if redact else show(v)) for path, v in node.inputs.items())
     cite = "; ".join(c.text for c in node.citations)
-    head = f"{indent}{node.kind} {node.name}"
-    if node.text:
-        head += f": {node.text}"
-    if node.status == "determined":
-        head += f" = {show_json(node.shown())}"
-    else:
-        head += f" ({node.status})"
-    if cite:
-        head += f"  [{cite}]"
-    lines.append(head)
-    for note in node.notes:
-        lines.append(f"{indent}  fortolkning: {note}")
-    for path, value in node.inputs.items():
-        lines.append(f"{indent}  · {path} = {REDACTED if redact else show(value)}")
+    return Step(node.kind, node.name, node.text, value, node.status, cite, tuple(node.notes), inputs)
+
+
+def _tree(node: Node, indent: str, lines: list[str], redact: bool) -> None:
+    s = step(node, redact)
+    head = f"{indent}{s.kind} {s.name}" + (f": {s.text}" if s.text else "")
+    head += f" = {s.value}" if s.value is not None else f" ({s.status})"
+    lines.append(head + (f"  [{s.cite}]" if s.cite else ""))
+    lines += [f"{indent}  fortolkning: {note}" for note in s.notes]
+    lines += [f"{indent}  · {path} = {value}" for path, value in s.inputs]
     for child in node.children:
         _tree(child, indent + "  ", lines, redact)
