@@ -391,12 +391,12 @@ class _Expressions(Visitor):
         return f"hvis {cond} så {then}\n{indent}ellers {else_}", _LEVEL["if"]
 
     def visit_Quantifier(self, e: n.Quantifier, indent: str) -> tuple[str, int]:
-        where = f" hvor {_expr(e.where, _LEVEL['eller'], indent)}" if e.where is not None else ""
+        where = _where(e.where, indent)
         coll = _expr(e.coll, _LEVEL["eller"], indent)
         return f"{e.kind} {e.var} i {coll}{where}: {_expr(e.body, 0, indent)}", _LEVEL["if"]
 
     def visit_Count(self, e: n.Count, indent: str) -> tuple[str, int]:
-        where = f" hvor {_expr(e.where, _LEVEL['eller'], indent)}" if e.where is not None else ""
+        where = _where(e.where, indent)
         return f"antal {e.var} i {_expr(e.coll, _LEVEL['eller'], indent)}{where}", _LEVEL["if"]
 
     def visit_Sort(self, e: n.Sort, indent: str) -> tuple[str, int]:
@@ -404,7 +404,7 @@ class _Expressions(Visitor):
         return f"sorter {e.var} i {coll} efter {key}", _LEVEL["if"]
 
     def visit_Each(self, e: n.Each, indent: str) -> tuple[str, int]:
-        where = f" hvor {_expr(e.where, _LEVEL['eller'], indent)}" if e.where is not None else ""
+        where = _where(e.where, indent)
         coll = _expr(e.coll, _LEVEL["eller"], indent)
         return f"hver {e.var} i {coll}{where}: {_expr(e.body, 0, indent)}", _LEVEL["if"]
 
@@ -422,6 +422,10 @@ class _Expressions(Visitor):
 
 
 _EXPRESSIONS = _Expressions()
+
+
+def _where(where: Any, indent: str) -> str:
+    return f" hvor {_expr(where, _LEVEL['eller'], indent)}" if where is not None else ""
 
 
 def _items(open_: str, items: list[str], close: str, indent: str) -> str:
