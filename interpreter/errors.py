@@ -70,8 +70,10 @@ class UnknownDecision(AlmenError):
         super().__init__(f"policy '{policy}' has no decision '{name}'" + (f"; {hint}" if hint else ""))
 
 
-class Unknown(Exception):
-    """Raised while evaluating when a value needs facts that were not given."""
+class Unknown(AlmenError):
+    """Raised while evaluating when a value needs facts that were not given. `decide` turns it
+    into an undetermined answer; it is under the one root so that, were it ever to escape, an
+    embedder's `except AlmenError` would see it and no caller mistakes it for a crash."""
 
     def __init__(self, needs: frozenset[str]):
         super().__init__(", ".join(sorted(needs)))
