@@ -16,7 +16,7 @@ from almen import dsl
 from almen.dsl import types as t
 from almen.interpreter.env import Env
 from almen.interpreter.errors import EvaluationError, FactError, Unknown, UnknownDecision
-from almen.interpreter.explanation import Node, Trace, render
+from almen.interpreter.explanation import Node, Status, Trace, render
 from almen.interpreter.facts import convert_facts
 from almen.interpreter.program import Program
 from almen.interpreter.values import to_json
@@ -26,7 +26,7 @@ from almen.interpreter.values import to_json
 class Answer:
     decision: str
     date: dt.date
-    status: str  # determined or undetermined
+    status: Status  # determined or undetermined
     value: Any  # the exact JSON form; None while undetermined
     needs: tuple[str, ...]
     explanation: Node | None
@@ -37,14 +37,14 @@ class Answer:
         if self.explanation is None:
             return f"{self.decision}: {self.status}"
         text = render(self.explanation, level, redact)
-        if self.status == "undetermined":
+        if self.status == Status.UNDETERMINED:
             text += "\nneeds: " + ", ".join(self.needs)
         return text
 
     def to_dict(self, level: str = "full", redact: bool = False) -> dict[str, Any]:
         d: dict[str, Any] = {"decision": self.decision, "date": self.date.isoformat(), "status": self.status}
         d["value"] = self.value
-        if self.status == "undetermined":
+        if self.status == Status.UNDETERMINED:
             d["needs"] = list(self.needs)
         if self.explanation is not None:
             d["reason"] = render(self.explanation, "reason")
@@ -91,20 +91,20 @@ class Policy:
         env = Env(self.program, converted, day, trace)
         try:
             raw = self.program.values[name](env)
-            status, needs = "determined", tuple[str, ...]()
+            status, needs = Status.DETERMINED, tuple[str, ...]()
         except Unknown as u:
-            raw, status, needs = None, "undetermined", tuple(sorted(u.needs))
+            raw, status, needs = None, Status.UNDETERMINED, tuple(sorted(u.needs))
         except EvaluationError as e:
             raise e.quoted(self.model.sources) from None
         root = trace.root.children[0] if trace is not None and trace.root.children else None
         if root is not None and self.model.policy is not None:
             root.notes = self.model.policy.notes + root.notes  # the policy's own interpretations
         value = None
-        if status == "determined":
+        if status == Status.DETERMINED:
             try:
                 value = to_json(raw, self.model.value_types.get(name, t.UNKNOWN))
             except Unknown as u:  # the value would show a fact that was not given
-                raw, status, needs = None, "undetermined", tuple(sorted(u.needs))
+                raw, status, needs = None, Status.UNDETERMINED, tuple(sorted(u.needs))
         return Answer(name, day, status, value, needs, root, self.stamp(), raw)
 
 
@@ -121,7 +121,7 @@ def decision_record(answer: Answer, facts: Any, include_facts: bool = False) -> 
         "status": answer.status,
         "value": answer.value,
     }
-    if answer.status == "undetermined":
+    if answer.status == Status.UNDETERMINED:
         record["needs"] = list(answer.needs)
     if include_facts:
         record["facts"] = json.loads(canonical)

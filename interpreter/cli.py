@@ -18,7 +18,7 @@ from almen import dsl
 from almen.dsl.diagnostics import AlmenError, PolicyError
 from almen.interpreter.api import Policy, decision_record
 from almen.interpreter.errors import FactError, UnknownDecision
-from almen.interpreter.explanation import LEVELS, Node, step
+from almen.interpreter.explanation import LEVELS, Node, Status, step
 from almen.interpreter.tools import golden
 from almen.interpreter.tools.classify import Classification, classifiable, classify_over_time
 from almen.interpreter.tools.diff import diff
@@ -185,7 +185,7 @@ def _decide(args: argparse.Namespace, out: Console) -> int:
         out.print(_rich_tree(answer.explanation, args.redact))
     else:
         out.print(escape(answer.explain(args.level, args.redact)))
-    if answer.status == "undetermined":
+    if answer.status == Status.UNDETERMINED:
         out.print(f"[bold yellow]undetermined[/]; needs: {escape(', '.join(answer.needs))}")
     p = answer.policy
     out.print(f"[dim]policy {escape(p['id'])} {escape(p['version'])} sha256 {p['sha256'][:12]}…[/]")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 import attrs
@@ -17,6 +18,15 @@ LEVELS = ("reason", "failed", "full")
 REDACTED = "[skjult]"
 
 
+class Status(enum.StrEnum):
+    """The state of an answer or of one step of its evaluation. The value is the stable JSON form."""
+
+    DETERMINED = "determined"
+    UNDETERMINED = "undetermined"
+    NOT_APPLICABLE = "not applicable"  # a rule or slot whose condition does not hold
+    OVERRIDDEN = "overridden"  # a rule an exception to it replaced
+
+
 @attrs.define(eq=False)
 class Node:
     """One step of an evaluation: a rule, definition, table row, wheel slot or condition."""
@@ -28,7 +38,7 @@ class Node:
     span: n.Span = n.NOWHERE
     text: str = ""  # the condition or row as written
     outcome: Any = None  # the value; for conditions True/False; None while undetermined
-    status: str = "determined"  # determined, undetermined, not applicable
+    status: Status = Status.DETERMINED
     inputs: dict[str, Any] = attrs.Factory(dict)  # fact path → value read, in reading order
     children: list[Node] = attrs.Factory(list)
     type: Any = None  # the outcome's static type, when known: money shows as 1000.00, a share as 1/4
@@ -51,7 +61,7 @@ class Node:
         if self.text:
             d["text"] = self.text
         d["status"] = self.status
-        if self.status == "determined":
+        if self.status == Status.DETERMINED:
             d["outcome"] = self.shown()
         if self.notes:
             d["interpretation"] = list(self.notes)
@@ -109,14 +119,14 @@ def render(root: Node, level: str = "full", redact: bool = False) -> str:
 def reason(root: Node) -> str:
     """One line: the outcome and the rules that decided it, with their citations."""
     deciding = [
-        c for c in root.walk() if c.kind in ("regel", "undtagelse", "række", "plads") and c.status == "determined"
+        c for c in root.walk() if c.kind in ("regel", "undtagelse", "række", "plads") and c.status == Status.DETERMINED
     ]
     deciding = [c for c in deciding if c.outcome is not False]
     because = ""
     if deciding:
         last = deciding[:3]
         because = " because " + "; ".join(f"{c.name} ({'; '.join(x.text for x in c.citations) or '—'})" for c in last)
-    if root.status != "determined":
+    if root.status != Status.DETERMINED:
         return f"{root.name}: undetermined{because}"
     return f"{root.name} = {show_json(root.shown())}{because}"
 
@@ -124,7 +134,7 @@ def reason(root: Node) -> str:
 def failed(root: Node) -> list[str]:
     out = []
     for node in root.walk():
-        if node.kind == "betingelse" and node.status == "determined" and node.outcome is False:
+        if node.kind == "betingelse" and node.status == Status.DETERMINED and node.outcome is False:
             cite = "; ".join(c.text for c in node.citations)
             out.append(f"{node.text}  [{node.name}{', ' + cite if cite else ''}]")
     return out
@@ -142,14 +152,14 @@ class Step:
     name: str
     text: str | None
     value: str | None  # the outcome as shown, when determined
-    status: str
+    status: Status
     cite: str
     notes: tuple[str, ...]
     inputs: tuple[tuple[str, str], ...]  # (fact path, value as shown or REDACTED)
 
 
 def step(node: Node, redact: bool) -> Step:
-    value = show_json(node.shown()) if node.status == "determined" else None
+    value = show_json(node.shown()) if node.status == Status.DETERMINED else None
     inputs = tuple((path, REDACTED if redact else show(v)) for path, v in node.inputs.items())
     cite = "; ".join(c.text for c in node.citations)
     return Step(node.kind, node.name, node.text, value, node.status, cite, tuple(node.notes), inputs)

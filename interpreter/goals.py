@@ -10,7 +10,7 @@ from almen.dsl import nodes as n
 from almen.dsl import types as t
 from almen.interpreter.env import Thunk
 from almen.interpreter.errors import EvaluationError, Unknown
-from almen.interpreter.explanation import Node
+from almen.interpreter.explanation import Node, Status
 from almen.interpreter.values import number_json
 
 Compiled = tuple[n.Goal, Thunk, Thunk | None, Thunk | None]
@@ -59,7 +59,7 @@ def goal(
         node.inputs.update(
             (key, _figure(shown[key], unit)) for key in ("værdi", "basislinje", "målværdi") if key in shown
         )
-        node.status = "determined"
+        node.status = Status.DETERMINED
     return {
         "mål": g.name,
         "titel": g.meta.title,

@@ -17,7 +17,7 @@ from almen.dsl.semantics import cell_test
 from almen.interpreter import goals, wheels
 from almen.interpreter.env import Env, Thunk, every
 from almen.interpreter.errors import EvaluationError, NoRuleApplies, Unknown, conflict
-from almen.interpreter.explanation import Node
+from almen.interpreter.explanation import Node, Status
 from almen.interpreter.expressions import Expressions
 from almen.interpreter.wheels import CompiledWheel
 
@@ -82,7 +82,7 @@ class Program:
             try:
                 value = evaluate(env)
             except Unknown as u:
-                node.status = "undetermined"
+                node.status = Status.UNDETERMINED
                 memo[name] = u
                 raise
             finally:
@@ -118,17 +118,17 @@ class Program:
                 cond = conds[rule.label]
                 if cond is not None and not self.condition(cond, rule, env):
                     if node is not None:
-                        node.status = "not applicable"
+                        node.status = Status.NOT_APPLICABLE
                     return None
                 winner = one_of(children.get(rule.label, ()), env)
                 if winner is not None:
                     if node is not None:
-                        node.status = "overridden"
+                        node.status = Status.OVERRIDDEN
                     return winner
                 value = values[rule.label](env)
             except Unknown:
                 if node is not None:
-                    node.status = "undetermined"
+                    node.status = Status.UNDETERMINED
                 raise
             finally:
                 if node is not None and env.trace is not None:
@@ -178,7 +178,7 @@ class Program:
         try:
             value = bool(cond(env))
         except Unknown:
-            node.status = "undetermined"
+            node.status = Status.UNDETERMINED
             raise
         finally:
             env.trace.close()
@@ -308,7 +308,7 @@ class Program:
             except Unknown as u:
                 memo[key] = u
                 if node is not None:
-                    node.status = "undetermined"
+                    node.status = Status.UNDETERMINED
                 raise
             finally:
                 env.locals = saved

@@ -14,7 +14,7 @@ import attrs
 
 from almen.dsl import nodes as n
 from almen.interpreter.errors import EvaluationError, Unknown, conflict
-from almen.interpreter.explanation import Node
+from almen.interpreter.explanation import Node, Status
 
 Thunk = Callable[[Any], Any]
 
@@ -122,7 +122,7 @@ class CompiledWheel:
                         exc.node.meta.notes,
                         exc.node.span,
                         outcome=bool(applies),
-                        status="determined" if applies else "not applicable",
+                        status=Status.DETERMINED if applies else Status.NOT_APPLICABLE,
                     )
                 )
             if applies:

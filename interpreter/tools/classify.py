@@ -23,6 +23,7 @@ from almen.dsl import types as t
 from almen.dsl.semantics import LITERAL_TYPES
 from almen.interpreter.api import Policy
 from almen.interpreter.errors import FactError
+from almen.interpreter.explanation import Status
 
 MAX_PER_FACT = 400  # variants of one top-level fact
 MAX_TOTAL = 5_000  # fact sets tried in all: a bound on time (about a millisecond each)
@@ -154,7 +155,7 @@ def _answer(policy: Policy, decision: str, facts: dict[str, Any], day: dt.date) 
         answer = policy.decide(decision, given, day, explain=False)
     except FactError:
         return None
-    if answer.status != "determined":
+    if answer.status != Status.DETERMINED:
         return None
     return verdict_of(answer.raw, policy.model.value_types.get(decision, t.UNKNOWN), decision)
 

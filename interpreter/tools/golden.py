@@ -16,7 +16,7 @@ import attrs
 
 from almen.dsl.diagnostics import AlmenError
 from almen.interpreter.api import Policy
-from almen.interpreter.explanation import render
+from almen.interpreter.explanation import Status, render
 
 
 @attrs.define
@@ -94,10 +94,10 @@ def _run_one(policy: Policy, file: Path, s: dict[str, Any], covered: set[str]) -
         return Outcome(str(file), name, False, f"unexpected error: {e}")
     if answer.explanation is not None:
         for node in answer.explanation.walk():
-            if node.status != "undetermined":  # exercised: it applied, or was decided not to
+            if node.status != Status.UNDETERMINED:  # exercised: it applied, or was decided not to
                 covered.add(node.name)
     problems = []
-    if expect.get("status", "determined") != answer.status:
+    if expect.get("status", Status.DETERMINED) != answer.status:
         problems.append(f"status {answer.status}, expected {expect.get('status')}")
     if "value" in expect and _plain(expect["value"]) != answer.value:
         problems.append(f"value {json.dumps(answer.value, ensure_ascii=False)}, expected {_dump(expect['value'])}")

@@ -22,6 +22,7 @@ from almen.dsl import types as t
 from almen.dsl.diagnostics import AlmenError
 from almen.interpreter.api import Answer, Policy
 from almen.interpreter.errors import FactError, UnknownDecision
+from almen.interpreter.explanation import Status
 
 Counts = dict[str, Fraction]
 
@@ -182,10 +183,10 @@ def _shares(policy: Policy, how: Plan, facts: dict[str, Any], day: dt.date, wher
         given = facts.get(fact)
         record = given if isinstance(given, dict) else {}
         answer = _decide(policy, by, facts, day, where)
-        if answer.status == "determined" and isinstance(answer.value, dict):
+        if answer.status == Status.DETERMINED and isinstance(answer.value, dict):
             facts = {**facts, fact: {**answer.value, **record}}  # what the stock gives wins
     answer = _decide(policy, how.decision, facts, day, where)
-    if answer.status != "determined":
+    if answer.status != Status.DETERMINED:
         missing = ", ".join(answer.needs)
         raise AlmenError(f"{where}: bestanden mangler fakta til '{how.decision}': {missing}")
     return {k: Fraction(v) for k, v in answer.raw.items()}
