@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -106,26 +104,6 @@ class Policy:
             except Unknown as u:  # the value would show a fact that was not given
                 raw, status, needs = None, Status.UNDETERMINED, tuple(sorted(u.needs))
         return Answer(name, day, status, value, needs, root, self.stamp(), raw)
-
-
-def decision_record(answer: Answer, facts: Any, include_facts: bool = False) -> dict[str, Any]:
-    """One line of a decision log: what was decided, under which policy, on which facts (by hash)."""
-    canonical = json.dumps(facts, sort_keys=True, ensure_ascii=False, default=str).encode()
-    record: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "policy": dict(answer.policy),
-        "decision": answer.decision,
-        "date": answer.date.isoformat(),
-        "facts_sha256": hashlib.sha256(canonical).hexdigest(),
-        "status": answer.status,
-        "value": answer.value,
-    }
-    if answer.status == Status.UNDETERMINED:
-        record["needs"] = list(answer.needs)
-    if include_facts:
-        record["facts"] = json.loads(canonical)
-    return record
 
 
 def load_policy(path: str | Path) -> Policy:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
+import os
+import re
+import stat
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -16,9 +20,11 @@ from rich.tree import Tree
 
 from almen import dsl
 from almen.dsl.diagnostics import AlmenError, PolicyError
-from almen.interpreter.api import Policy, decision_record
+from almen.interpreter import log
+from almen.interpreter.api import Policy
 from almen.interpreter.errors import FactError, UnknownDecision
 from almen.interpreter.explanation import LEVELS, Node, Status, step
+from almen.interpreter.facts import MAX_FACTS_BYTES, read_json
 from almen.interpreter.tools import golden
 from almen.interpreter.tools.classify import Classification, classifiable, classify_over_time
 from almen.interpreter.tools.diff import diff
@@ -35,6 +41,25 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         sys.stderr.write(f"almen: error: {message}\n")
         raise SystemExit(USAGE)
+
+
+class _Console(Console):
+    """A console that shows control characters in a value as escapes (\\x1b) instead of sending
+    them to the terminal."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(_visible(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+    def on_broken_pipe(self) -> None:  # rich would exit 1 in silence; `main` says what happened
+        self.quiet = True
+        raise BrokenPipeError
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--redact", action="store_true", help="hide fact values; show the conditions they met")
         p.add_argument("--log", metavar="FILE", help="append a decision record (JSON line) to FILE")
         p.add_argument("--log-facts", action="store_true", help="include the raw facts in the decision record")
+        p.add_argument("--log-fsync", action="store_true", help="flush each decision record to disk before exiting")
 
     p = sub.add_parser("fmt", help="rewrite policy files in the canonical layout")
     p.add_argument("policy")
@@ -102,8 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("decision", nargs="?", help="one decision; all of them when left out")
 
     args = parser.parse_args(argv)
-    out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a letter gets \\xe6, not a crash
+        if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
+            stream.reconfigure(errors="backslashreplace")
+    out = _Console(highlight=False, soft_wrap=True, emoji=False)
+    err = _Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
     try:
         handler = {
             "check": _check,
@@ -116,15 +145,24 @@ def main(argv: list[str] | None = None) -> int:
             "schema": _schema,
             "docs": _docs,
         }
-        return int(handler[args.command](args, out))
+        code = int(handler[args.command](args, out))
+        sys.stdout.flush()  # here, where a closed pipe can still be told
+        return code
     except PolicyError as e:
         err.print(escape(e.render()))
         return FINDINGS
-    except (FactError, UnknownDecision) as e:
+    except FactError as e:
+        err.print(f"error: {escape(e.redacted() if getattr(args, 'redact', False) else str(e))}")
+        return USAGE
+    except UnknownDecision as e:
         err.print(f"error: {escape(str(e))}")
         return USAGE
     except AlmenError as e:
         err.print(f"error: {escape(str(e))}")
+        return USAGE
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to write there
+        err.print("error: output closed before almen was done (broken pipe)")
         return USAGE
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
         err.print(f"error: {escape(str(e))}")
@@ -166,8 +204,18 @@ def _diag(d: Any) -> dict[str, Any]:
 
 
 def _read_facts(path: str) -> Any:
-    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    return json.loads(text, parse_float=Decimal)
+    if path == "-":
+        return read_json(sys.stdin.buffer.read(MAX_FACTS_BYTES + 1))
+    try:  # non-blocking, so that a FIFO is refused rather than waited on
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise AlmenError(f"no facts file at {path}") from None
+    except OSError as e:
+        raise AlmenError(f"cannot read the facts file {path}: {e.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise AlmenError(f"{path} is not a regular file; give a facts file, or '-' for standard input")
+        return read_json(f.read(MAX_FACTS_BYTES + 1))
 
 
 def _decide(args: argparse.Namespace, out: Console) -> int:
@@ -175,8 +223,7 @@ def _decide(args: argparse.Namespace, out: Console) -> int:
     facts = _read_facts(args.facts)
     answer = policy.decide(args.decision, facts, args.date, explain=True)
     if args.log:
-        with open(args.log, "a", encoding="utf-8") as log:
-            log.write(json.dumps(decision_record(answer, facts, args.log_facts), ensure_ascii=False) + "\n")
+        log.append(args.log, log.record(answer, facts, log.key_for(args.log), args.log_facts), args.log_fsync)
     if args.format == "json":
         out.print(json.dumps(answer.to_dict(args.level, args.redact), ensure_ascii=False, indent=2), markup=False)
         return OK
@@ -198,11 +245,12 @@ def _rich_tree(node: Node, redact: bool, tree: Tree | None = None) -> Tree:
     label += f" = [green]{escape(s.value)}[/]" if s.value is not None else f" [yellow]({s.status})[/]"
     if s.cite:
         label += " [cyan]\\[" + escape(s.cite) + "][/]"
+    label = _visible(label)
     branch = tree.add(label) if tree is not None else Tree(label)
     for note in s.notes:
-        branch.add(f"[magenta]fortolkning:[/] {escape(note)}")
+        branch.add(_visible(f"[magenta]fortolkning:[/] {escape(note)}"))
     for path, value in s.inputs:
-        branch.add(f"[dim]· {escape(path)} = {escape(value)}[/]")
+        branch.add(_visible(f"[dim]· {escape(path)} = {escape(value)}[/]"))
     for child in node.children:
         _rich_tree(child, redact, branch)
     return branch

@@ -94,11 +94,20 @@ class FactError(AlmenError):
         self.path, self.expected, self.received = path, expected, received
         super().__init__(f"fact '{path}': expected {expected}, got {received}")
 
+    @classmethod
+    def saying(cls, path: str, expected: str, received: str) -> FactError:
+        """An error whose received value is already described in words (`got …`)."""
+        new = cls.__new__(cls)
+        new._say(path, expected, received)
+        return new
+
+    def redacted(self) -> str:
+        """The message without the value received: the fact's path and the type expected."""
+        return f"fact '{self.path}': expected {self.expected}"
+
     def within(self, prefix: str) -> FactError:
         """The same error for a fact set that lies at `prefix` in a larger document."""
-        new = FactError.__new__(FactError)
-        new._say(f"{prefix}.{self.path}", self.expected, self.received)
-        return new
+        return FactError.saying(f"{prefix}.{self.path}", self.expected, self.received)
 
 
 def _describe(value: Any) -> str:
@@ -108,9 +117,12 @@ def _describe(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:40] + "…"
+        shown = shown.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate, shown
         return f'the text "{shown}"'
     if isinstance(value, int) and value.bit_length() > 200:
         return f"a number of about {int(value.bit_length() * 0.30103)} digits"
+    if isinstance(value, Decimal) and value.is_finite() and len(value.as_tuple().digits) > 40:
+        return f"a number of {len(value.as_tuple().digits)} digits"
     if isinstance(value, int | float | Decimal | Fraction):
         try:
             return f"the number {value}"

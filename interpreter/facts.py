@@ -7,6 +7,7 @@ Missing, so that reading it makes the answer undetermined rather than false.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -167,3 +168,67 @@ def _number(value: Any, typ: t.Num, path: str) -> int | Fraction:
             raise FactError(path, f"a whole number ≤ {typ.high}", value)
         return whole
     return number if number.denominator != 1 else int(number)
+
+
+MAX_FACTS_BYTES = 10 * 2**20  # a household's facts are kilobytes; a whole waiting list fits too
+MAX_DEPTH = 64  # records in lists in records: no policy's facts come near
+
+
+class _Object(dict[str, Any]):
+    """A JSON object as read, remembering keys it was given more than once."""
+
+    twice: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        obj.twice = tuple(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+    return obj
+
+
+def _integer(text: str) -> int | Decimal:
+    # Python refuses to read an int of over 4,300 digits; a Decimal reads it, and the fact's
+    # check then refuses it with its path
+    return int(text) if len(text) <= 40 else Decimal(text)
+
+
+def read_json(data: bytes) -> Any:
+    """Facts from JSON bytes, for the command line and services: bounded in size and depth, UTF-8,
+    no key twice, no lone surrogate; decimals kept exact. Errors name the fact's path."""
+    if len(data) > MAX_FACTS_BYTES:
+        raise FactError.saying("(facts)", f"facts of at most {MAX_FACTS_BYTES // 2**20} MiB", "more")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise FactError.saying("(facts)", "UTF-8 text", f"a byte that is not UTF-8 at offset {e.start}") from None
+    try:
+        facts = json.loads(text, parse_float=Decimal, parse_int=_integer, object_pairs_hook=_object)
+    except RecursionError:
+        raise FactError.saying("(facts)", f"facts nested at most {MAX_DEPTH} levels deep", "deeper ones") from None
+    except json.JSONDecodeError as e:
+        raise FactError.saying("(facts)", "JSON", f"{e.msg} at line {e.lineno}, column {e.colno}") from None
+    _sound(facts, "", 0)
+    return facts
+
+
+def _sound(value: Any, path: str, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise FactError.saying(path or "(facts)", f"facts nested at most {MAX_DEPTH} levels deep", "deeper ones")
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise FactError(path or "(facts)", "a text in valid Unicode (a lone surrogate is not)", value)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _sound(item, f"{path}[{i}]", depth + 1)
+    elif isinstance(value, dict):
+        for key in getattr(value, "twice", ()):
+            raise FactError(f"{path}.{key}" if path else key, "each key once (it is given twice)", value[key])
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            _sound(key, where, depth + 1)
+            _sound(item, where, depth + 1)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
