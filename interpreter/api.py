@@ -17,6 +17,7 @@ from almen.interpreter.errors import EvaluationError, FactError, Unknown, Unknow
 from almen.interpreter.explanation import Node, Status, Trace, render
 from almen.interpreter.facts import convert_facts
 from almen.interpreter.program import Program
+from almen.interpreter.redaction import Redactor
 from almen.interpreter.values import to_json
 
 
@@ -30,24 +31,29 @@ class Answer:
     explanation: Node | None
     policy: dict[str, str]
     raw: Any = attrs.field(default=None, repr=False)  # the run-time value (Fractions, dates)
+    facts: Any = attrs.field(default=None, repr=False, eq=False)  # as given: what redaction hides
+
+    def redactor(self) -> Redactor:
+        return Redactor(self.facts)
 
     def explain(self, level: str = "full", redact: bool = False) -> str:
         if self.explanation is None:
             return f"{self.decision}: {self.status}"
-        text = render(self.explanation, level, redact)
+        text = render(self.explanation, level, self.redactor() if redact else None)
         if self.status == Status.UNDETERMINED:
             text += "\nneeds: " + ", ".join(self.needs)
         return text
 
     def to_dict(self, level: str = "full", redact: bool = False) -> dict[str, Any]:
         d: dict[str, Any] = {"decision": self.decision, "date": self.date.isoformat(), "status": self.status}
-        d["value"] = self.value
+        r = self.redactor() if redact else None
+        d["value"] = r.json(self.value) if r else self.value
         if self.status == Status.UNDETERMINED:
             d["needs"] = list(self.needs)
         if self.explanation is not None:
-            d["reason"] = render(self.explanation, "reason")
+            d["reason"] = render(self.explanation, "reason", r)
             if level != "reason":
-                d["explanation"] = self.explanation.to_dict(redact)
+                d["explanation"] = self.explanation.to_dict(r)
         d["policy"] = dict(self.policy)
         return d
 
@@ -103,7 +109,7 @@ class Policy:
                 value = to_json(raw, self.model.value_types.get(name, t.UNKNOWN))
             except Unknown as u:  # the value would show a fact that was not given
                 raw, status, needs = None, Status.UNDETERMINED, tuple(sorted(u.needs))
-        return Answer(name, day, status, value, needs, root, self.stamp(), raw)
+        return Answer(name, day, status, value, needs, root, self.stamp(), raw, facts)
 
 
 def load_policy(path: str | Path) -> Policy:

@@ -25,6 +25,7 @@ from almen.interpreter.api import Policy
 from almen.interpreter.errors import FactError, UnknownDecision
 from almen.interpreter.explanation import LEVELS, Node, Status, step
 from almen.interpreter.facts import MAX_FACTS_BYTES, read_json
+from almen.interpreter.redaction import Redactor
 from almen.interpreter.tools import golden
 from almen.interpreter.tools.classify import Classification, classifiable, classify_over_time
 from almen.interpreter.tools.diff import diff
@@ -223,13 +224,15 @@ def _decide(args: argparse.Namespace, out: Console) -> int:
     facts = _read_facts(args.facts)
     answer = policy.decide(args.decision, facts, args.date, explain=True)
     if args.log:
-        log.append(args.log, log.record(answer, facts, log.key_for(args.log), args.log_facts), args.log_fsync)
+        log.append(
+            args.log, log.record(answer, facts, log.key_for(args.log), args.log_facts, args.redact), args.log_fsync
+        )
     if args.format == "json":
         out.print(json.dumps(answer.to_dict(args.level, args.redact), ensure_ascii=False, indent=2), markup=False)
         return OK
     tree = args.command == "explain" and args.level == "full" and out.is_terminal
     if tree and answer.explanation is not None:
-        out.print(_rich_tree(answer.explanation, args.redact))
+        out.print(_rich_tree(answer.explanation, answer.redactor() if args.redact else None))
     else:
         out.print(escape(answer.explain(args.level, args.redact)))
     if answer.status == Status.UNDETERMINED:
@@ -239,7 +242,7 @@ def _decide(args: argparse.Namespace, out: Console) -> int:
     return OK
 
 
-def _rich_tree(node: Node, redact: bool, tree: Tree | None = None) -> Tree:
+def _rich_tree(node: Node, redact: Redactor | None, tree: Tree | None = None) -> Tree:
     s = step(node, redact)
     label = f"[bold]{s.kind}[/] {escape(s.name)}" + (f": {escape(s.text)}" if s.text else "")
     label += f" = [green]{escape(s.value)}[/]" if s.value is not None else f" [yellow]({s.status})[/]"

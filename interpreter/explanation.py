@@ -9,13 +9,10 @@ import attrs
 
 from almen.dsl import nodes as n
 from almen.interpreter.errors import Unknown
+from almen.interpreter.redaction import REDACTED, Redactor
 from almen.interpreter.values import plain_json, show, to_json
 
 LEVELS = ("reason", "failed", "full")
-
-# What a redacted explanation shows instead of a fact's value: the conditions it met or
-# failed stay visible, the personal value (an age, an income, a conviction) does not.
-REDACTED = "[skjult]"
 
 
 class Status(enum.StrEnum):
@@ -52,7 +49,7 @@ class Node:
                 pass
         return plain_json(self.outcome)
 
-    def to_dict(self, redact: bool = False) -> dict[str, Any]:
+    def to_dict(self, redact: Redactor | None = None) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind, "rule": self.name}
         if self.citations:
             d["citation"] = "; ".join(c.text for c in self.citations)
@@ -62,7 +59,7 @@ class Node:
             d["text"] = self.text
         d["status"] = self.status
         if self.status == Status.DETERMINED:
-            d["outcome"] = self.shown()
+            d["outcome"] = redact.json(self.shown()) if redact else self.shown()
         if self.notes:
             d["interpretation"] = list(self.notes)
         if self.inputs:
@@ -106,17 +103,17 @@ class Trace:
 # ---------------------------------------------------------------- rendering as text
 
 
-def render(root: Node, level: str = "full", redact: bool = False) -> str:
+def render(root: Node, level: str = "full", redact: Redactor | None = None) -> str:
     if level == "reason":
-        return reason(root)
+        return reason(root, redact)
     if level == "failed":
-        return "\n".join([reason(root)] + [f"  ✗ {line}" for line in failed(root)])
+        return "\n".join([reason(root, redact)] + [f"  ✗ {line}" for line in failed(root)])
     lines: list[str] = []
     _tree(root, "", lines, redact)
     return "\n".join(lines)
 
 
-def reason(root: Node) -> str:
+def reason(root: Node, redact: Redactor | None = None) -> str:
     """One line: the outcome and the rules that decided it, with their citations."""
     deciding = [
         c for c in root.walk() if c.kind in ("regel", "undtagelse", "række", "plads") and c.status == Status.DETERMINED
@@ -128,7 +125,7 @@ def reason(root: Node) -> str:
         because = " because " + "; ".join(f"{c.name} ({'; '.join(x.text for x in c.citations) or '—'})" for c in last)
     if root.status != Status.DETERMINED:
         return f"{root.name}: undetermined{because}"
-    return f"{root.name} = {show_json(root.shown())}{because}"
+    return f"{root.name} = {_shown(root, redact)}{because}"
 
 
 def failed(root: Node) -> list[str]:
@@ -142,6 +139,10 @@ def failed(root: Node) -> list[str]:
 
 def show_json(value: Any) -> str:
     return show(value) if not isinstance(value, str) else value
+
+
+def _shown(node: Node, redact: Redactor | None) -> str:
+    return show_json(redact.json(node.shown()) if redact else node.shown())
 
 
 @attrs.frozen
@@ -158,14 +159,14 @@ class Step:
     inputs: tuple[tuple[str, str], ...]  # (fact path, value as shown or REDACTED)
 
 
-def step(node: Node, redact: bool) -> Step:
-    value = show_json(node.shown()) if node.status == Status.DETERMINED else None
+def step(node: Node, redact: Redactor | None) -> Step:
+    value = _shown(node, redact) if node.status == Status.DETERMINED else None
     inputs = tuple((path, REDACTED if redact else show(v)) for path, v in node.inputs.items())
     cite = "; ".join(c.text for c in node.citations)
     return Step(node.kind, node.name, node.text, value, node.status, cite, tuple(node.notes), inputs)
 
 
-def _tree(node: Node, indent: str, lines: list[str], redact: bool) -> None:
+def _tree(node: Node, indent: str, lines: list[str], redact: Redactor | None) -> None:
     s = step(node, redact)
     head = f"{indent}{s.kind} {s.name}" + (f": {s.text}" if s.text else "")
     head += f" = {s.value}" if s.value is not None else f" ({s.status})"

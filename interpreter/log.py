@@ -3,7 +3,8 @@
 A record says what was decided, under which policy, on which facts — the facts only as a keyed
 hash (HMAC-SHA-256), so that a log reader cannot recover an age or an income by trying them all,
 or in full where the caller asks. Each record is one `write` of a newline-terminated line to a
-file opened for appending, so records of concurrent writers do not interleave; a torn last line
+file opened for appending, under an exclusive lock, so records of concurrent writers neither
+interleave nor split; a torn last line
 (a crash or a full disk mid-write) is closed with a newline before the next record, so the next
 record stands on its own line and a reader skips the torn one.
 """
@@ -11,6 +12,7 @@ record stands on its own line and a reader skips the torn one.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import hmac
 import json
@@ -28,8 +30,11 @@ from almen.interpreter.explanation import Status
 KEY_ENV = "ALMEN_LOG_KEY"
 
 
-def record(answer: Answer, facts: Any, key: bytes | None, include_facts: bool = False) -> dict[str, Any]:
-    """One line of a decision log. Without a key, the facts are not in it at all."""
+def record(
+    answer: Answer, facts: Any, key: bytes | None, include_facts: bool = False, redact: bool = False
+) -> dict[str, Any]:
+    """One line of a decision log. Without a key, the facts are not in it at all; redacted, the
+    answer shows no value a person gave (an applicant's id in a ranking)."""
     canonical = json.dumps(facts, sort_keys=True, ensure_ascii=False, default=str).encode()
     line: dict[str, Any] = {
         "id": str(uuid.uuid4()),
@@ -38,7 +43,7 @@ def record(answer: Answer, facts: Any, key: bytes | None, include_facts: bool = 
         "decision": answer.decision,
         "date": answer.date.isoformat(),
         "status": answer.status,
-        "value": answer.value,
+        "value": answer.redactor().json(answer.value) if redact else answer.value,
     }
     if key is not None:
         line["facts_hmac_sha256"] = hmac.new(key, canonical, hashlib.sha256).hexdigest()
@@ -53,6 +58,7 @@ def append(path: str | Path, entry: dict[str, Any], fsync: bool = False) -> None
     data = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # the tail is read and written by one writer at a time
         size = os.fstat(fd).st_size
         if size and _last_byte(path, size) != b"\n":
             data = b"\n" + data  # close the torn line; this record starts a line of its own

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -205,3 +206,45 @@ def test_a_fact_error_under_redact_names_no_value(tmp_path: Path, capsys: pytest
     assert "010170" not in err + out
     code, _, err = _decide(capsys, facts)
     assert "010170-1234" in err  # without --redact the value helps the sender find the mistake
+
+
+# ---------------------------------------------------------------- redaction
+
+
+def _ranking_facts() -> dict:
+    golden = json.loads((ROOT / "tests" / "golden" / "koebenhavn" / "rækkefølge.json").read_text(encoding="utf-8"))
+    facts = json.loads(json.dumps(golden["scenarios"][0]["facts"]))
+    for i, applicant in enumerate(facts["ansøgere"]):
+        applicant["id"] = f"0101{i}0-77{i}1"  # like a CPR number
+        applicant["husstand"]["ansøger"]["alder"] = 51 + i
+        applicant["husstand"]["ansøger"]["bruttoindkomst_pr_måned"] = 31234 + i
+    return facts
+
+
+PERSONAL = ["0101", "-77", "31234", "31235", "2015-01-01", "2010-05-01", "51", "52", "53"]
+
+
+@pytest.mark.parametrize("level", ["reason", "failed", "full"])
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_redact_shows_no_personal_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], level: str, fmt: str
+) -> None:
+    facts, log = _write(tmp_path, json.dumps(_ranking_facts())), tmp_path / "log.jsonl"
+    capsys.readouterr()
+    args = ["explain", KBH, "rækkefølge", "--facts", facts, "--date", "2024-06-01", "--level", level]
+    code = cli.main([*args, "--format", fmt, "--redact", "--log", str(log)])
+    record = json.loads(log.read_text(encoding="utf-8"))
+    for key in ("id", "time", "facts_hmac_sha256", "policy"):  # random or hexadecimal: digits by chance
+        record.pop(key)
+    out = capsys.readouterr().out + json.dumps(record, ensure_ascii=False)
+    out = re.sub(r"\.almen:\d+|sha256\W+\w+", "", out)  # source lines and the policy's hash
+    assert code == 0
+    assert "[skjult]" in out
+    assert [p for p in PERSONAL if p in out] == []
+
+
+def test_without_redact_the_ranking_names_the_applicants(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _decide(capsys, _write(tmp_path, json.dumps(_ranking_facts())), "--format", "json")
+    capsys.readouterr()
+    cli.main(["decide", KBH, "rækkefølge", "--facts", str(tmp_path / "facts.json"), "--date", "2024-06-01"])
+    assert "010100-7701" in capsys.readouterr().out  # the test above would catch a leak, not a blank
