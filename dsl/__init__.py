@@ -7,6 +7,7 @@ from pathlib import Path
 from almen.dsl import versions
 from almen.dsl.check import Model, check
 from almen.dsl.diagnostics import AlmenError, Diagnostic, PolicyError
+from almen.dsl.i18n import _
 from almen.dsl.nodes import Module, Policy, Span
 from almen.dsl.parser import parse
 
@@ -29,22 +30,22 @@ def load(path: str | Path) -> Model:
 def load_modules(path: Path, depth: int = 0) -> list[Module]:
     files = policy_files(path)
     if not files or not all(f.is_file() for f in files):
-        raise PolicyError([Diagnostic(_nowhere(str(path)), f"no .almen files at {path}")])
+        raise PolicyError([Diagnostic(_nowhere(str(path)), _("no .almen files at {0}").format(path))])
     modules = []
     for f in files:
         try:
             source = f.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            raise PolicyError([Diagnostic(_nowhere(str(f)), f"cannot read the file: {e}")]) from None
+            raise PolicyError([Diagnostic(_nowhere(str(f)), _("cannot read the file: {0}").format(e))]) from None
         modules.append(parse(source, str(f)))
     header = next((d for m in modules for d in m.decls if isinstance(d, Policy)), None)
     if header is None or header.amends is None:
         return modules
     if depth >= versions.MAX_DEPTH:
-        raise PolicyError([Diagnostic(header.span, "amendments go round in a circle (or more than 20 deep)")])
+        raise PolicyError([Diagnostic(header.span, _("amendments go round in a circle (or more than 20 deep)"))])
     base = versions.base_path(path, header)
     if not base.exists():
-        raise PolicyError([Diagnostic(header.span, f"the version this one amends is not at {base}")])
+        raise PolicyError([Diagnostic(header.span, _("the version this one amends is not at {0}").format(base))])
     return versions.amend(load_modules(base, depth + 1), modules)
 
 

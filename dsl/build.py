@@ -11,6 +11,7 @@ from lark import Token, Transformer, v_args
 
 from almen.dsl import nodes as n
 from almen.dsl.diagnostics import Diagnostic, PolicyError
+from almen.dsl.i18n import _
 
 MAX_DIGITS = 40  # no threshold, amount or count in an agreement is longer
 
@@ -20,7 +21,9 @@ def _number(token: Token, path: str) -> int | Fraction:
     if len(text) > MAX_DIGITS:
         line, column = token.line or 1, token.column or 1
         span = n.Span(path, line, column, line, column + len(str(token)), 0, 0)
-        raise PolicyError([Diagnostic(span, f"a number of more than {MAX_DIGITS} digits", "write a shorter number")])
+        raise PolicyError(
+            [Diagnostic(span, _("a number of more than {0} digits").format(MAX_DIGITS), _("write a shorter number"))]
+        )
     return Fraction(text) if "." in text else int(text)
 
 
@@ -29,7 +32,7 @@ def _date(token: Token, path: str) -> dt.date:
         return dt.date.fromisoformat(str(token))
     except ValueError:
         span = n.Span(path, token.line or 0, token.column or 0, token.line or 0, (token.column or 0) + 10, 0, 0)
-        raise PolicyError([Diagnostic(span, f"{token} is not a calendar date")]) from None
+        raise PolicyError([Diagnostic(span, _("{0} is not a calendar date").format(token))]) from None
 
 
 def _string(token: Token) -> str:

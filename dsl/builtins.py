@@ -16,6 +16,7 @@ import attrs
 
 from almen.dsl import nodes as n
 from almen.dsl import types as t
+from almen.dsl.i18n import _, ngettext
 from almen.dsl.semantics import ordered
 
 
@@ -57,7 +58,8 @@ def _register(
 
 def _arity(cx: Checking, e: n.Call, args: list[t.Type], k: int) -> bool:
     if len(args) != k:
-        cx.error(e.span, f"'{e.name}' takes {k} argument{'s' if k > 1 else ''}, not {len(args)}")
+        takes = ngettext("'{0}' takes {1} argument, not {2}", "'{0}' takes {1} arguments, not {2}", k)
+        cx.error(e.span, takes.format(e.name, k, len(args)))
         return False
     return True
 
@@ -68,7 +70,7 @@ def _list_arg(cx: Checking, e: n.Call, args: list[t.Type]) -> t.Type | None:
         return None
     coll = t.strip(args[0])
     if not isinstance(coll, t.ListOf | t.Unknown):
-        cx.error(e.args[0].span, f"'{e.name}' needs a list, not a {coll}")
+        cx.error(e.args[0].span, _("'{0}' needs a list, not a {1}").format(e.name, coll))
         return None
     return coll.elem if isinstance(coll, t.ListOf) else t.UNKNOWN
 
@@ -90,19 +92,19 @@ def _sum(cx: Checking, e: n.Call, args: list[t.Type]) -> t.Type:
     if elem is None:
         return t.UNKNOWN
     if not isinstance(t.strip(elem), t.Num | t.Unknown):
-        cx.error(e.args[0].span, f"'sum' needs a list of numbers, not a {t.strip(args[0])}")
+        cx.error(e.args[0].span, _("'sum' needs a list of numbers, not a {0}").format(t.strip(args[0])))
     return t.strip(elem)
 
 
 def _extreme(cx: Checking, e: n.Call, args: list[t.Type]) -> t.Type:
     if not args:
-        cx.error(e.span, f"'{e.name}' needs at least one argument")
+        cx.error(e.span, _("'{0}' needs at least one argument").format(e.name))
         return t.UNKNOWN
     out: t.Type | None = args[0]
     for arg, atype in zip(e.args[1:], args[1:], strict=True):
         out = t.join(out, atype) if out is not None else None
         if out is None or not ordered(atype):
-            cx.error(arg.span, f"'{e.name}' cannot compare a {args[0]} with a {atype}")
+            cx.error(arg.span, _("'{0}' cannot compare a {1} with a {2}").format(e.name, args[0], atype))
             return t.UNKNOWN
     return out or t.UNKNOWN
 
@@ -123,7 +125,7 @@ def _wheel_arg(cx: Checking, e: n.Call, args: list[t.Type], k: int) -> t.WheelTy
     wheel = args[0]
     if not isinstance(wheel, t.WheelType):
         if not isinstance(wheel, t.Unknown):
-            cx.error(e.args[0].span, f"'{e.name}' needs a letting wheel, not a {wheel}")
+            cx.error(e.args[0].span, _("'{0}' needs a letting wheel, not a {1}").format(e.name, wheel))
         return None
     return wheel
 

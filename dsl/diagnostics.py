@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from almen.dsl.i18n import _
 from almen.dsl.nodes import Span
 
 
@@ -23,12 +24,12 @@ class Diagnostic:
     related: tuple[tuple[Span, str, str | None], ...] = ()  # (span, message, source line)
 
     def render(self) -> str:
-        lines = [f"{self.span}: error: {self.message}"]
+        lines = [_("{where}: error: {message}").format(where=self.span, message=self.message)]
         lines += _excerpt(self.span, self.source_line)
         if self.hint:
-            lines.append(f"  hint: {self.hint}")
+            lines.append("  " + _("hint: {hint}").format(hint=self.hint))
         for span, message, source_line in self.related:
-            lines.append(f"{span}: note: {message}")
+            lines.append(_("{where}: note: {message}").format(where=span, message=message))
             lines += _excerpt(span, source_line)
         return "\n".join(lines)
 
@@ -100,4 +101,4 @@ class Reporter:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    return _("did you mean '{name}'?").format(name=close[0]) if close else None

@@ -13,6 +13,7 @@ import lark
 from almen.dsl import nodes as n
 from almen.dsl.build import ToNodes
 from almen.dsl.diagnostics import Diagnostic, PolicyError, source_line
+from almen.dsl.i18n import N_, _, number
 
 GRAMMAR = Path(__file__).with_name("almen.lark")
 MAX_SOURCE_BYTES = 1_000_000  # a policy file is prose-sized; anything larger is a mistake
@@ -20,11 +21,11 @@ MAX_NESTING = 100  # levels of nested expressions; later stages recurse, so the 
 
 # What a person calls the terminals the grammar names.
 FRIENDLY = {
-    "NAME": "a name",
-    "NUMBER": "a number",
-    "STRING": 'a quoted text ("…")',
-    "DATE": "a date (YYYY-MM-DD)",
-    "$END": "the end of the file",
+    "NAME": N_("a name"),
+    "NUMBER": N_("a number"),
+    "STRING": N_('a quoted text ("…")'),
+    "DATE": N_("a date (YYYY-MM-DD)"),
+    "$END": N_("the end of the file"),
 }
 
 
@@ -51,7 +52,7 @@ def parse(source: str, path: str = "<tekst>") -> n.Module:
 @functools.lru_cache(maxsize=256)
 def _parse_cached(source: str, path: str) -> n.Module:
     if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
-        raise _error(path, source, 1, 1, f"file is larger than {MAX_SOURCE_BYTES:,} bytes", None)
+        raise _error(path, source, 1, 1, _("file is larger than {0} bytes").format(number(MAX_SOURCE_BYTES)), None)
     try:
         tree = lark_parser().parse(source)
         _check_depth(tree, path, source)
@@ -62,10 +63,10 @@ def _parse_cached(source: str, path: str) -> n.Module:
         if isinstance(e.orig_exc, PolicyError):
             raise e.orig_exc from None
         if isinstance(e.orig_exc, RecursionError):
-            raise _error(path, source, 1, 1, "the file is nested too deeply to read", None) from None
+            raise _error(path, source, 1, 1, _("the file is nested too deeply to read"), None) from None
         raise
     except RecursionError:
-        raise _error(path, source, 1, 1, "the file is nested too deeply to read", None) from None
+        raise _error(path, source, 1, 1, _("the file is nested too deeply to read"), None) from None
 
 
 def _check_depth(tree: lark.Tree[Any], path: str, source: str) -> None:
@@ -80,8 +81,8 @@ def _check_depth(tree: lark.Tree[Any], path: str, source: str) -> None:
                 source,
                 getattr(meta, "line", 1),
                 getattr(meta, "column", 1),
-                f"this is nested more than {MAX_NESTING} levels deep",
-                "split the expression into named definitions",
+                _("this is nested more than {0} levels deep").format(MAX_NESTING),
+                _("split the expression into named definitions"),
             )
         stack += [(child, depth + 1) for child in node.children if isinstance(child, lark.Tree)]
 
@@ -93,7 +94,7 @@ def _error(path: str, source: str, line: int, column: int, message: str, hint: s
 
 def _describe(terminal: str) -> str:
     if terminal in FRIENDLY:
-        return FRIENDLY[terminal]
+        return _(FRIENDLY[terminal])
     for t in lark_parser().terminals:
         if t.name == terminal and t.pattern.type == "str":
             return f'"{t.pattern.value}"'
@@ -102,12 +103,15 @@ def _describe(terminal: str) -> str:
 
 def _expected(names: set[str]) -> str:
     if {"NAME", "NUMBER", "STRING"} <= names:
-        return "an expression"
+        return _("an expression")
     # keywords first (a missing `så` is the likely mistake), punctuation after
     words = sorted({_describe(t) for t in names}, key=lambda w: (not w.strip('"').isalpha(), w))
     if len(words) > 10:
         words = [*words[:10], "…"]
-    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
+    return ", ".join(words[:-1]) + _(" or ") + words[-1] if len(words) > 1 else words[0]
+
+
+_THOUSANDS = N_("numbers are written with a decimal point and no thousands separator: 22904.30 kr")
 
 
 def _parse_error(path: str, source: str, e: lark.exceptions.UnexpectedInput) -> PolicyError:
@@ -116,27 +120,27 @@ def _parse_error(path: str, source: str, e: lark.exceptions.UnexpectedInput) -> 
     if isinstance(e, lark.exceptions.UnexpectedCharacters):
         pos = e.pos_in_stream or 0
         char = source[pos] if pos < len(source) else "?"
-        message = f"unexpected character {char!r}"
+        message = _("unexpected character {0!r}").format(char)
         if char == "," and pos > 0 and source[pos - 1].isdigit():
-            hint = "numbers are written with a decimal point and no thousands separator: 22904.30 kr"
+            hint = _(_THOUSANDS)
         elif e.allowed:
-            message += f"; expected {_expected(set(e.allowed))}"
+            message += "; " + _("expected {0}").format(_expected(set(e.allowed)))
     elif isinstance(e, lark.exceptions.UnexpectedToken):
         token = e.token
-        seen = "end of file" if token.type == "$END" else f'"{token}"'
-        message = f"unexpected {seen}; expected {_expected(_acceptable(e))}"
+        seen = _("end of file") if token.type == "$END" else f'"{token}"'
+        message = _("unexpected {0}; expected {1}").format(seen, _expected(_acceptable(e)))
         pos = token.start_pos or 0
         if str(token) == "," and 0 < pos < len(source) - 1 and source[pos - 1].isdigit() and source[pos + 1].isdigit():
-            hint = "numbers are written with a decimal point and no thousands separator: 22904.30 kr"
+            hint = _(_THOUSANDS)
         if token.type == "$END":
             line, column = _last_position(source)
         if "NUMBER" in e.expected and "RBRACE" in e.expected and len(e.expected) == 2:
-            message = f"unexpected {seen}; expected a slot number or '}}'"
+            message = _("unexpected {0}; expected a slot number or '}}'").format(seen)
         before = source[: token.start_pos or 0].split()
         if before and before[-1] in ("alle", "nogen", "ingen", "antal", "hver", "opslag", "sorter"):
-            hint = f"inside og/eller/ikke, put parentheses around it: ({before[-1]} {token} i …: …)"
+            hint = _("inside og/eller/ikke, put parentheses around it: ({0} {1} i …: …)").format(before[-1], token)
     else:
-        message = "unexpected end of file"
+        message = _("unexpected end of file")
         line, column = _last_position(source)
     return _error(path, source, line, column, message, hint)
 
@@ -171,8 +175,8 @@ class Comment:
 def comments(source: str) -> list[Comment]:
     """Every comment of a policy file, in order."""
     found = []
-    for number, line in enumerate(source.splitlines(), start=1):
+    for line_number, line in enumerate(source.splitlines(), start=1):
         m = _COMMENT.match(line)
         if m:
-            found.append(Comment(number, m.group(2), not m.group(1).strip()))
+            found.append(Comment(line_number, m.group(2), not m.group(1).strip()))
     return found

@@ -15,6 +15,7 @@ import attrs
 
 from almen.dsl import nodes as n
 from almen.dsl.diagnostics import Diagnostic, PolicyError, source_line
+from almen.dsl.i18n import _
 from almen.dsl.identity import HEADER, key_of, removal_key
 
 MAX_DEPTH = 20  # a chain of amendments longer than this is a loop or a mistake
@@ -35,7 +36,7 @@ def amend(base: list[n.Module], amendment: list[n.Module]) -> list[n.Module]:
     problems = [
         Diagnostic(
             r.span,
-            f"there is no {r.target_kind} '{r.name}' in the version this one amends",
+            _("there is no {0} '{1}' in the version this one amends").format(r.target_kind, r.name),
             None,
             _line(amendment, r.span),
         )

@@ -12,9 +12,10 @@ import attrs
 
 from almen import dsl
 from almen.dsl import types as t
+from almen.dsl.i18n import _
 from almen.interpreter.env import Env
 from almen.interpreter.errors import EvaluationError, FactError, Unknown, UnknownDecision
-from almen.interpreter.explanation import Node, Status, Trace, render
+from almen.interpreter.explanation import STATE_WORDS, Node, Status, Trace, render
 from almen.interpreter.facts import convert_facts
 from almen.interpreter.program import Program
 from almen.interpreter.redaction import Redactor
@@ -38,10 +39,10 @@ class Answer:
 
     def explain(self, level: str = "full", redact: bool = False) -> str:
         if self.explanation is None:
-            return f"{self.decision}: {self.status}"
+            return f"{self.decision}: " + _(STATE_WORDS[self.status])
         text = render(self.explanation, level, self.redactor() if redact else None)
         if self.status == Status.UNDETERMINED:
-            text += "\nneeds: " + ", ".join(self.needs)
+            text += "\n" + _("needs: {facts}").format(facts=", ".join(self.needs))
         return text
 
     def to_dict(self, level: str = "full", redact: bool = False) -> dict[str, Any]:
@@ -89,7 +90,11 @@ class Policy:
         day = _date(date)
         low, high = self.valid
         if low is not None and high is not None and not (low <= day <= high):
-            raise FactError("date", f"a date within the policy's validity, {low} – {high}", day.isoformat())
+            raise FactError(
+                "date",
+                _("a date within the policy's validity, {low} – {high}").format(low=low, high=high),
+                day.isoformat(),
+            )
         converted = convert_facts(facts, self.schema, self.defaults)
         trace = Trace(Node("svar", name)) if explain else None
         env = Env(self.program, converted, day, trace)
@@ -122,7 +127,7 @@ def _date(value: str | dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise FactError("date", "a date (YYYY-MM-DD)", value) from None
+        raise FactError("date", _("a date (YYYY-MM-DD)"), value) from None
 
 
 def _digest(path: Path, model: dsl.Model) -> str:

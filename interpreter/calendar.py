@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 from typing import Any
 
+from almen.dsl.i18n import _
 from almen.interpreter.errors import MonthError
 
 __all__ = ["MonthError", "add_months", "add_working_days", "is_working_day", "shift", "working_days_between"]
@@ -19,8 +20,10 @@ def add_months(day: dt.date, months: int, rule: str | None) -> dt.date:
     if day.day > last:
         if rule != "sidste_dag":
             raise MonthError(
-                f"{day.isoformat()} + {months} måneder has no day {day.day} in {year}-{month + 1:02d}; "
-                "the policy must declare 'månedsregel sidste_dag' to round to the last day of the month"
+                _(
+                    "{0} + {1} måneder has no day {2} in {3}-{4:02d}; the policy must declare "
+                    "'månedsregel sidste_dag' to round to the last day of the month"
+                ).format(day.isoformat(), months, day.day, year, month + 1)
             )
         return dt.date(year, month + 1, last)
     return dt.date(year, month + 1, day.day)

@@ -11,6 +11,7 @@ import re
 import stat
 import sys
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from rich.tree import Tree
 
 from almen import dsl
 from almen.dsl.diagnostics import AlmenError, PolicyError
+from almen.dsl.i18n import LANGUAGES, _, from_environment, ngettext, percent, use
 from almen.interpreter import log
 from almen.interpreter.api import Policy
 from almen.interpreter.errors import FactError, UnknownDecision
@@ -40,7 +42,7 @@ OK, FINDINGS, USAGE = 0, 1, 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # usage errors exit 2, as argparse does, but briefly
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"almen: error: {message}\n")
+        sys.stderr.write(_("almen: error: {message}").format(message=message) + "\n")
         raise SystemExit(USAGE)
 
 
@@ -61,6 +63,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def _visible(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+_LANG_HELP = "the language of the output: da (Danish, the default) or en; also ALMEN_LANG"
+
+
+def _error(message: str) -> str:
+    return _("error: {message}").format(message=escape(message))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("test", help="run golden scenario files and report rule coverage")
     p.add_argument("paths", nargs="+")
     p.add_argument("--policy", help="run the scenarios against this policy instead of the one each file names")
-    p.add_argument("--min-coverage", type=float, default=0.0, help="fail below this percentage of rules covered")
+    p.add_argument(
+        "--min-coverage", type=Decimal, default=Decimal(0), help="fail below this percentage of rules covered"
+    )
 
     p = sub.add_parser("diff", help="what changes between two versions of a policy, rule by rule")
     p.add_argument("old")
@@ -128,7 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("policy")
     p.add_argument("decision", nargs="?", help="one decision; all of them when left out")
 
+    for command in sub.choices.values():  # `--lang` before or after the command
+        command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=_LANG_HELP)
+    parser.add_argument("--lang", choices=LANGUAGES, default=None, help=_LANG_HELP)
     args = parser.parse_args(argv)
+    with use(args.lang or from_environment()):  # for this run only: a caller's language is left as it was
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a letter gets \\xe6, not a crash
         if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
             stream.reconfigure(errors="backslashreplace")
@@ -153,27 +172,27 @@ def main(argv: list[str] | None = None) -> int:
         err.print(escape(e.render()))
         return FINDINGS
     except FactError as e:
-        err.print(f"error: {escape(e.redacted() if getattr(args, 'redact', False) else str(e))}")
+        err.print(_error(e.redacted() if getattr(args, "redact", False) else str(e)))
         return USAGE
     except UnknownDecision as e:
-        err.print(f"error: {escape(str(e))}")
+        err.print(_error(str(e)))
         return USAGE
     except AlmenError as e:
-        err.print(f"error: {escape(str(e))}")
+        err.print(_error(str(e)))
         return USAGE
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to write there
-        err.print("error: output closed before almen was done (broken pipe)")
+        err.print(_error(_("output closed before almen was done (broken pipe)")))
         return USAGE
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
-        err.print(f"error: {escape(str(e))}")
+        err.print(_error(str(e)))
         return USAGE
 
 
 def _check(args: argparse.Namespace, out: Console) -> int:
     files = dsl.policy_files(args.policy)
     if not files or not all(f.exists() for f in files):
-        raise AlmenError(f"no policy at {args.policy}")
+        raise AlmenError(_("no policy at {path}").format(path=args.policy))
     try:
         model = dsl.load(args.policy)
     except PolicyError as e:
@@ -181,7 +200,7 @@ def _check(args: argparse.Namespace, out: Console) -> int:
             out.print_json(data={"ok": False, "errors": [_diag(d) for d in e.diagnostics]})
             return FINDINGS
         raise
-    rules = sum(1 for key, _ in model.members() if key.kind in ("regel", "undtagelse"))
+    rules = sum(1 for key, _node in model.members() if key.kind in ("regel", "undtagelse"))
     summary = {
         "ok": True,
         "files": len(files),
@@ -193,10 +212,14 @@ def _check(args: argparse.Namespace, out: Console) -> int:
     if args.format == "json":
         out.print_json(data=summary)
     else:
-        out.print(
-            f"ok: {len(files)} files, {len(model.decisions)} decisions, {rules} rules, "
-            f"{len(model.tables)} tables, {len(model.wheels)} wheels"
-        )
+        counts = [
+            ngettext("{n} file", "{n} files", len(files)).format(n=len(files)),
+            ngettext("{n} decision", "{n} decisions", len(model.decisions)).format(n=len(model.decisions)),
+            ngettext("{n} rule", "{n} rules", rules).format(n=rules),
+            ngettext("{n} table", "{n} tables", len(model.tables)).format(n=len(model.tables)),
+            ngettext("{n} wheel", "{n} wheels", len(model.wheels)).format(n=len(model.wheels)),
+        ]
+        out.print(_("ok: {counts}").format(counts=", ".join(counts)))
     return OK
 
 
@@ -210,19 +233,29 @@ def _read_facts(path: str) -> Any:
     try:  # non-blocking, so that a FIFO is refused rather than waited on
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
-        raise AlmenError(f"no facts file at {path}") from None
+        raise AlmenError(_("no facts file at {path}").format(path=path)) from None
     except OSError as e:
-        raise AlmenError(f"cannot read the facts file {path}: {e.strerror}") from None
+        raise AlmenError(
+            _("cannot read the facts file {path}: {reason}").format(path=path, reason=e.strerror)
+        ) from None
     with os.fdopen(fd, "rb") as f:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise AlmenError(f"{path} is not a regular file; give a facts file, or '-' for standard input")
+            raise AlmenError(
+                _("{path} is not a regular file; give a facts file, or '-' for standard input").format(path=path)
+            )
         return read_json(f.read(MAX_FACTS_BYTES + 1))
 
 
 def _decide(args: argparse.Namespace, out: Console) -> int:
     policy = Policy(args.policy)
+    day = _day(args.date, "--date")
+    low, high = policy.valid
+    if low is not None and high is not None and not low <= day <= high:
+        raise AlmenError(
+            _("--date {day} is outside the policy's validity, {low} – {high}").format(day=day, low=low, high=high)
+        )
     facts = _read_facts(args.facts)
-    answer = policy.decide(args.decision, facts, args.date, explain=True)
+    answer = policy.decide(args.decision, facts, day, explain=True)
     if args.log:
         log.append(
             args.log, log.record(answer, facts, log.key_for(args.log), args.log_facts, args.redact), args.log_fsync
@@ -233,25 +266,31 @@ def _decide(args: argparse.Namespace, out: Console) -> int:
     tree = args.command == "explain" and args.level == "full" and out.is_terminal
     if tree and answer.explanation is not None:
         out.print(_rich_tree(answer.explanation, answer.redactor() if args.redact else None))
-    else:
+        if answer.status == Status.UNDETERMINED:
+            needs = escape(", ".join(answer.needs))
+            undetermined = _("undetermined")
+            out.print(f"[bold yellow]{undetermined}[/]; " + _("needs: {facts}").format(facts=needs))
+    else:  # the text says undetermined and what it needs already
         out.print(escape(answer.explain(args.level, args.redact)))
-    if answer.status == Status.UNDETERMINED:
-        out.print(f"[bold yellow]undetermined[/]; needs: {escape(', '.join(answer.needs))}")
     p = answer.policy
-    out.print(f"[dim]policy {escape(p['id'])} {escape(p['version'])} sha256 {p['sha256'][:12]}…[/]")
+    stamp = _("policy {id} {version} sha256 {sha256}…").format(
+        id=escape(p["id"]), version=escape(p["version"]), sha256=p["sha256"][:12]
+    )
+    out.print(f"[dim]{stamp}[/]")
     return OK
 
 
 def _rich_tree(node: Node, redact: Redactor | None, tree: Tree | None = None) -> Tree:
     s = step(node, redact)
     label = f"[bold]{s.kind}[/] {escape(s.name)}" + (f": {escape(s.text)}" if s.text else "")
-    label += f" = [green]{escape(s.value)}[/]" if s.value is not None else f" [yellow]({s.status})[/]"
+    label += f" = [green]{escape(s.value)}[/]" if s.value is not None else f" [yellow]({escape(s.state)})[/]"
     if s.cite:
         label += " [cyan]\\[" + escape(s.cite) + "][/]"
     label = _visible(label)
     branch = tree.add(label) if tree is not None else Tree(label)
+    note_label = _("interpretation:")
     for note in s.notes:
-        branch.add(_visible(f"[magenta]fortolkning:[/] {escape(note)}"))
+        branch.add(_visible(f"[magenta]{note_label}[/] {escape(note)}"))
     for path, value in s.inputs:
         branch.add(_visible(f"[dim]· {escape(path)} = {escape(value)}[/]"))
     for child in node.children:
@@ -272,30 +311,38 @@ def _fmt(args: argparse.Namespace, out: Console) -> int:
                 f.write_text(formatted, encoding="utf-8")
     if args.check and unformatted:
         for f in unformatted:
-            out.print(f"would reformat {escape(str(f))}")
+            out.print(_("would reformat {file}").format(file=escape(str(f))))
         return FINDINGS
     total = len(dsl.policy_files(args.policy))
     if unformatted:
-        out.print(f"reformatted {len(unformatted)} of {total} files")
+        out.print(_("reformatted {n} of {total} files").format(n=len(unformatted), total=total))
     else:
-        out.print(f"all {total} files already formatted")
+        out.print(
+            ngettext("the file is already formatted", "all {total} files already formatted", total).format(total=total)
+        )
     return OK
 
 
 def _test(args: argparse.Namespace, out: Console) -> int:
     report = golden.run([Path(p) for p in args.paths], Path(args.policy) if args.policy else None)
     for o in report.failed:
-        out.print(f"[red]FAIL[/] {escape(o.file)}: {escape(o.name)}\n      {escape(o.problem)}")
+        fail = _("FAIL")
+        out.print(f"[red]{fail}[/] {escape(o.file)}: {escape(o.name)}\n      {escape(o.problem)}")
     passed = len(report.outcomes) - len(report.failed)
-    out.print(f"{passed} passed, {len(report.failed)} failed")
+    out.print(_("{passed} passed, {failed} failed").format(passed=passed, failed=len(report.failed)))
     below = False
     for policy in sorted(report.elements):
         covered, total, missing = report.coverage(policy)
-        pct = 100 * covered / total if total else 100.0
-        out.print(f"rule coverage {escape(policy)}: {covered}/{total} ({pct:.1f} %)")
+        share = Fraction(100 * covered, total) if total else Fraction(100)
+        pct = percent(share, places=1)
+        out.print(
+            _("rule coverage {policy}: {covered}/{total} ({percent})").format(
+                policy=escape(policy), covered=covered, total=total, percent=pct
+            )
+        )
         if missing:
-            out.print(f"  not covered: {escape(', '.join(missing))}")
-        below = below or pct < args.min_coverage
+            out.print("  " + _("not covered: {elements}").format(elements=escape(", ".join(missing))))
+        below = below or share < Fraction(args.min_coverage)
     return FINDINGS if report.failed or below else OK
 
 
@@ -303,7 +350,9 @@ def _day(text: str, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise FactError(what, "a date (YYYY-MM-DD)", text) from None
+        raise AlmenError(
+            _("{option} must be a date (YYYY-MM-DD), not '{text}'").format(option=what, text=text)
+        ) from None
 
 
 def _period(policy: Policy, start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
@@ -311,9 +360,9 @@ def _period(policy: Policy, start: str | None, end: str | None) -> tuple[dt.date
     first = _day(start, "--from") if start else low
     last = _day(end, "--to") if end else high
     if first is None or last is None:
-        raise AlmenError("give --from and --to: the policy states no validity period")
+        raise AlmenError(_("give --from and --to: the policy states no validity period"))
     if last < first:
-        raise AlmenError(f"--to {last} is before --from {first}")
+        raise AlmenError(_("--to {last} is before --from {first}").format(last=last, first=first))
     return first, last
 
 
@@ -351,7 +400,7 @@ def _scenarios(paths: list[str]) -> list[dict[str, Any]]:
 def _docs(args: argparse.Namespace, out: Console) -> int:
     target = Path(args.out or f"{Path(args.policy).resolve().name}-docs")
     written = render_policy(args.policy, target, source_pages=args.source_pages)
-    out.print(f"wrote {len(written)} files to {escape(str(target))}")
+    out.print(_("wrote {n} files to {folder}").format(n=len(written), folder=escape(str(target))))
     return OK
 
 
@@ -371,19 +420,20 @@ def _simulate(args: argparse.Namespace, out: Console) -> int:
     if args.format == "json":
         out.print(json.dumps(impact.to_dict(), ensure_ascii=False, indent=2), markup=False)
         return OK
-    out.print(f"{policy.id} {policy.version}: forventede ledige boliger {start} – {end} (afrundet)")
+    heading = _("{policy} {version}: expected vacant dwellings {start} – {end} (rounded)")
+    out.print(heading.format(policy=policy.id, version=policy.version, start=start, end=end))
     for year, counts in sorted(impact.per_year.items()):
         out.print(f"  {year}: " + ", ".join(f"{k} {approx(v)}" for k, v in counts.items()))
-    out.print("  i alt: " + ", ".join(f"{k} {approx(v)}" for k, v in impact.total.items()))
+    out.print("  " + _("in all:") + " " + ", ".join(f"{k} {approx(v)}" for k, v in impact.total.items()))
     for note in impact.notes:
-        out.print(f"  note: {escape(note)}")
+        out.print("  " + _("note:") + f" {escape(note)}")
     return OK
 
 
 def _pair(text: str) -> tuple[str, str]:
     fact, sep, decision = text.partition("=")
     if not (sep and fact and decision):
-        raise AlmenError(f"--fill forventer FAKTUM=BESLUTNING, fik '{text}'")
+        raise AlmenError(_("--fill expects FACT=DECISION, not '{text}'").format(text=text))
     return fact, decision
 
 

@@ -17,6 +17,7 @@ import attrs
 
 from almen.dsl import nodes as n
 from almen.dsl.diagnostics import AlmenError, Diagnostic, PolicyError, did_you_mean, source_line
+from almen.dsl.i18n import _
 
 
 class EvaluationError(PolicyError):
@@ -53,12 +54,12 @@ class ConflictingRules(EvaluationError):
 
 
 def conflict(what: str, nodes: Sequence[Any]) -> ConflictingRules:
-    names = " and ".join(f"'{x.name}'" for x in nodes[:2])
+    names = _(" and ").join(f"'{x.name}'" for x in nodes[:2])
     return ConflictingRules(
         nodes[0].span,
-        f"conflicting rules apply to {what}: {names}",
-        "make one an exception to the other (undtagelse til …), or narrow their conditions",
-        [(x.span, f"'{x.name}' also applies") for x in nodes[1:]],
+        _("conflicting rules apply to {what}: {names}").format(what=what, names=names),
+        _("make one an exception to the other (undtagelse til …), or narrow their conditions"),
+        [(x.span, _("'{name}' also applies").format(name=x.name)) for x in nodes[1:]],
     )
 
 
@@ -67,7 +68,8 @@ class UnknownDecision(AlmenError):
 
     def __init__(self, policy: str, name: str, known: Sequence[str]):
         hint = did_you_mean(name, known)
-        super().__init__(f"policy '{policy}' has no decision '{name}'" + (f"; {hint}" if hint else ""))
+        message = _("policy '{policy}' has no decision '{name}'").format(policy=policy, name=name)
+        super().__init__(message + (f"; {hint}" if hint else ""))
 
 
 class Unknown(AlmenError):
@@ -92,7 +94,11 @@ class FactError(AlmenError):
 
     def _say(self, path: str, expected: str, received: str) -> None:
         self.path, self.expected, self.received = path, expected, received
-        super().__init__(f"fact '{path}': expected {expected}, got {received}")
+        super().__init__(
+            _("fact '{path}': expected {expected}, got {received}").format(
+                path=path, expected=expected, received=received
+            )
+        )
 
     @classmethod
     def saying(cls, path: str, expected: str, received: str) -> FactError:
@@ -103,7 +109,7 @@ class FactError(AlmenError):
 
     def redacted(self) -> str:
         """The message without the value received: the fact's path and the type expected."""
-        return f"fact '{self.path}': expected {self.expected}"
+        return _("fact '{path}': expected {expected}").format(path=self.path, expected=self.expected)
 
     def within(self, prefix: str) -> FactError:
         """The same error for a fact set that lies at `prefix` in a larger document."""
@@ -118,18 +124,18 @@ def _describe(value: Any) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:40] + "…"
         shown = shown.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate, shown
-        return f'the text "{shown}"'
+        return _('the text "{text}"').format(text=shown)
     if isinstance(value, int) and value.bit_length() > 200:
-        return f"a number of about {int(value.bit_length() * 0.30103)} digits"
+        return _("a number of about {n} digits").format(n=int(value.bit_length() * 0.30103))
     if isinstance(value, Decimal) and value.is_finite() and len(value.as_tuple().digits) > 40:
-        return f"a number of {len(value.as_tuple().digits)} digits"
+        return _("a number of {n} digits").format(n=len(value.as_tuple().digits))
     if isinstance(value, int | float | Decimal | Fraction):
         try:
-            return f"the number {value}"
+            return _("the number {n}").format(n=value)
         except ValueError:  # too many digits to print
-            return "a very large number"
+            return _("a very large number")
     if isinstance(value, list | tuple):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "an object"
+        return _("an object")
     return type(value).__name__

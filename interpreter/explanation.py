@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+import functools
 from typing import Any
 
 import attrs
 
 from almen.dsl import nodes as n
+from almen.dsl.i18n import N_, _, language, use
 from almen.interpreter.errors import Unknown
 from almen.interpreter.redaction import REDACTED, Redactor
 from almen.interpreter.values import plain_json, show, to_json
@@ -22,6 +24,31 @@ class Status(enum.StrEnum):
     UNDETERMINED = "undetermined"
     NOT_APPLICABLE = "not applicable"  # a rule or slot whose condition does not hold
     OVERRIDDEN = "overridden"  # a rule an exception to it replaced
+
+
+# A step's kind is the policy's keyword (stable in JSON); people read it in their language.
+KIND_WORDS = {
+    "svar": N_("answer"),
+    "beslutning": N_("decision"),
+    "regel": N_("rule"),
+    "undtagelse": N_("exception"),
+    "definition": N_("definition"),
+    "parameter": N_("parameter"),
+    "tabel": N_("table"),
+    "skema": N_("schedule"),
+    "række": N_("row"),
+    "hjul": N_("wheel"),
+    "plads": N_("slot"),
+    "betingelse": N_("condition"),
+    "mål": N_("goal"),
+}
+
+STATE_WORDS = {
+    Status.DETERMINED: N_("determined"),
+    Status.UNDETERMINED: N_("undetermined"),
+    Status.NOT_APPLICABLE: N_("not applicable"),
+    Status.OVERRIDDEN: N_("overridden"),
+}
 
 
 @attrs.define(eq=False)
@@ -122,9 +149,10 @@ def reason(root: Node, redact: Redactor | None = None) -> str:
     because = ""
     if deciding:
         last = deciding[:3]
-        because = " because " + "; ".join(f"{c.name} ({'; '.join(x.text for x in c.citations) or '—'})" for c in last)
+        rules = "; ".join(f"{c.name} ({'; '.join(x.text for x in c.citations) or '—'})" for c in last)
+        because = " " + _("because {rules}").format(rules=rules)
     if root.status != Status.DETERMINED:
-        return f"{root.name}: undetermined{because}"
+        return f"{root.name}: " + _("undetermined") + because
     return f"{root.name} = {_shown(root, redact)}{because}"
 
 
@@ -154,24 +182,35 @@ class Step:
     text: str | None
     value: str | None  # the outcome as shown, when determined
     status: Status
+    state: str  # the status in words
     cite: str
     notes: tuple[str, ...]
     inputs: tuple[tuple[str, str], ...]  # (fact path, value as shown or REDACTED)
+
+
+@functools.cache
+def _words(lang: str) -> tuple[dict[str, str], dict[Status, str]]:
+    """The kinds and states in a language, looked up once: a long explanation has many steps."""
+    with use(lang):
+        return {k: _(w) for k, w in KIND_WORDS.items()}, {s: _(w) for s, w in STATE_WORDS.items()}
 
 
 def step(node: Node, redact: Redactor | None) -> Step:
     value = _shown(node, redact) if node.status == Status.DETERMINED else None
     inputs = tuple((path, REDACTED if redact else show(v)) for path, v in node.inputs.items())
     cite = "; ".join(c.text for c in node.citations)
-    return Step(node.kind, node.name, node.text, value, node.status, cite, tuple(node.notes), inputs)
+    kinds, states = _words(language())
+    kind, state = kinds.get(node.kind, node.kind), states[node.status]
+    return Step(kind, node.name, node.text, value, node.status, state, cite, tuple(node.notes), inputs)
 
 
 def _tree(node: Node, indent: str, lines: list[str], redact: Redactor | None) -> None:
     s = step(node, redact)
     head = f"{indent}{s.kind} {s.name}" + (f": {s.text}" if s.text else "")
-    head += f" = {s.value}" if s.value is not None else f" ({s.status})"
+    head += f" = {s.value}" if s.value is not None else f" ({s.state})"
     lines.append(head + (f"  [{s.cite}]" if s.cite else ""))
-    lines += [f"{indent}  fortolkning: {note}" for note in s.notes]
+    label = _("interpretation:")
+    lines += [f"{indent}  {label} {note}" for note in s.notes]
     lines += [f"{indent}  · {path} = {value}" for path, value in s.inputs]
     for child in node.children:
         _tree(child, indent + "  ", lines, redact)

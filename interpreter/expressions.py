@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from almen.dsl import nodes as n
 from almen.dsl import types as t
 from almen.dsl.builtins import BUILTINS
+from almen.dsl.i18n import _
 from almen.dsl.semantics import COMPARISONS, ORDERING, normal, number_value, percent_scale
 from almen.interpreter import calendar
 from almen.interpreter.env import Env, Thunk, both, every, over
@@ -124,14 +125,16 @@ class Expressions(n.Visitor):
             def shift(env: Env) -> dt.date:
                 day, duration = both(left, right, env)
                 if day is None:
-                    raise EvaluationError(span, "cannot compute with intet", "check for intet first")
+                    raise EvaluationError(span, _("cannot compute with intet"), _("check for intet first"))
                 amount = duration.amount if op == "+" else -duration.amount
                 try:
                     return calendar.shift(day, amount, duration.unit, month_rule)
                 except calendar.MonthError as err:
-                    raise EvaluationError(span, str(err), "declare 'månedsregel sidste_dag' in the header") from None
+                    raise EvaluationError(span, str(err), _("declare 'månedsregel sidste_dag' in the header")) from None
                 except (OverflowError, ValueError):
-                    raise EvaluationError(span, f"{day} + {amount} {duration.unit} is outside the calendar") from None
+                    raise EvaluationError(
+                        span, _("{0} + {1} {2} is outside the calendar").format(day, amount, duration.unit)
+                    ) from None
 
             return shift
         if lt == t.DATE and rt == t.DATE:
@@ -153,7 +156,7 @@ class Expressions(n.Visitor):
         def arith(env: Env) -> Any:
             a, b = both(left, right, env)
             if a is None or b is None:
-                raise EvaluationError(span, "cannot compute with intet", "check for intet first")
+                raise EvaluationError(span, _("cannot compute with intet"), _("check for intet first"))
             if op == "+":
                 return normal(a + b)
             if op == "-":
@@ -161,7 +164,7 @@ class Expressions(n.Visitor):
             if op == "*":
                 return normal(a * b * scale if scale else a * b)
             if b == 0:
-                raise EvaluationError(span, "division by zero", "guard the division with hvis … så … ellers …")
+                raise EvaluationError(span, _("division by zero"), _("guard the division with hvis … så … ellers …"))
             return normal(Fraction(a) / Fraction(b))
 
         return arith
@@ -174,7 +177,7 @@ class Expressions(n.Visitor):
         def cmp(env: Env) -> bool:
             a, b = both(left, right, env)
             if ordering and (a is None or b is None):
-                raise EvaluationError(span, "cannot order intet", "check for intet before comparing")
+                raise EvaluationError(span, _("cannot order intet"), _("check for intet before comparing"))
             return bool(test(a, b))
 
         return cmp

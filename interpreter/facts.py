@@ -13,8 +13,10 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from almen.dsl import i18n
 from almen.dsl import types as t
 from almen.dsl.diagnostics import did_you_mean
+from almen.dsl.i18n import _
 from almen.interpreter.errors import FactError
 from almen.interpreter.values import FactRecord, Missing
 
@@ -35,11 +37,11 @@ def convert_facts(given: Any, schema: dict[str, t.Type], defaults: dict[str, dic
     """All declared facts, converted: every value given is checked now; keys not declared are an
     error (a typo caught early); an absent field becomes its default or Missing when first read."""
     if not isinstance(given, dict):
-        raise FactError("(facts)", "an object with the facts", given)
+        raise FactError("(facts)", _("an object with the facts"), given)
     for key in given:
         if key not in schema:
             hint = did_you_mean(str(key), schema)
-            raise FactError(str(key), "a declared fact" + (f" ({hint})" if hint else ""), given[key])
+            raise FactError(str(key), _("a declared fact") + (f" ({hint})" if hint else ""), given[key])
     return {name: _convert(given.get(name, _ABSENT), typ, name, defaults) for name, typ in schema.items()}
 
 
@@ -54,24 +56,24 @@ def _convert(value: Any, typ: t.Type, path: str, defaults: dict[str, dict[str, A
     if value is None:
         if isinstance(typ, t.Optional):
             return None
-        raise FactError(path, f"a {typ} (not null)", value)
+        raise FactError(path, _("a {type} (not null)").format(type=typ), value)
     typ = t.strip(typ)
     if isinstance(typ, t.Num):
         return _number(value, typ, path)
     if typ == t.BOOL:
         if isinstance(value, bool):
             return value
-        raise FactError(path, "true or false", value)
+        raise FactError(path, _("true or false"), value)
     if typ == t.TEXT:
         if isinstance(value, str):
             return value
-        raise FactError(path, "a text", value)
+        raise FactError(path, _("a text"), value)
     if isinstance(typ, t.Enum):
         if isinstance(value, str) and value in typ.members:
             return value
         hint = did_you_mean(value, typ.members) if isinstance(value, str) else None
         choices = ", ".join(f'"{m}"' for m in typ.members)
-        raise FactError(path, f"one of {choices}" + (f" ({hint})" if hint else ""), value)
+        raise FactError(path, _("one of {choices}").format(choices=choices) + (f" ({hint})" if hint else ""), value)
     if typ == t.DATE:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
@@ -80,20 +82,20 @@ def _convert(value: Any, typ: t.Type, path: str, defaults: dict[str, dict[str, A
                 return dt.date.fromisoformat(value)
             except ValueError:
                 pass
-        raise FactError(path, "a date (YYYY-MM-DD)", value)
+        raise FactError(path, _("a date (YYYY-MM-DD)"), value)
     if isinstance(typ, t.ListOf):
         if not isinstance(value, list | tuple):
-            raise FactError(path, f"a list ({typ})", value)
+            raise FactError(path, _("a list ({type})").format(type=typ), value)
         if len(value) > MAX_LIST:
-            raise FactError(path, f"a list of at most {MAX_LIST} items", value)
+            raise FactError(path, _("a list of at most {n} items").format(n=i18n.number(MAX_LIST)), value)
         return tuple(_convert(v, typ.elem, f"{path}[{i}]", defaults) for i, v in enumerate(value))
     if isinstance(typ, t.MapOf):
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-            raise FactError(path, f"an object ({typ})", value)
+            raise FactError(path, _("an object ({type})").format(type=typ), value)
         return {k: _convert(v, typ.value, f"{path}.{k}", defaults) for k, v in value.items()}
     if isinstance(typ, t.Record):
         if not isinstance(value, dict):
-            raise FactError(path, f"an object ({typ})", value)
+            raise FactError(path, _("an object ({type})").format(type=typ), value)
         return _record(value, typ, path, defaults)
     raise FactError(path, str(typ), value)
 
@@ -103,7 +105,9 @@ def _record(value: dict[str, Any], typ: t.Record, path: str, defaults: dict[str,
     for key in value:
         if key not in names:
             hint = did_you_mean(str(key), names)
-            raise FactError(f"{path}.{key}", f"a field of {typ}" + (f" ({hint})" if hint else ""), value[key])
+            raise FactError(
+                f"{path}.{key}", _("a field of {type}").format(type=typ) + (f" ({hint})" if hint else ""), value[key]
+            )
     own_defaults = defaults.get(typ.name or "", {})
 
     def absent(name: str) -> Any:
@@ -126,10 +130,10 @@ def _number(value: Any, typ: t.Num, path: str) -> int | Fraction:
     ):
         return value
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | Fraction | str):
-        raise FactError(path, f"a number ({typ})", value)
+        raise FactError(path, _("a number ({type})").format(type=typ), value)
     if isinstance(value, str) and (typ.integer or not _DECIMAL.match(value)):
         # whole numbers are JSON numbers; a decimal string keeps every digit of an amount
-        raise FactError(path, f"a number ({typ})", value)
+        raise FactError(path, _("a number ({type})").format(type=typ), value)
     try:
         if isinstance(value, float):
             # repr gives the shortest text that reads back the same: what the sender wrote;
@@ -147,25 +151,29 @@ def _number(value: Any, typ: t.Num, path: str) -> int | Fraction:
             too_fine = finite and not isinstance(value, float) and decimal.as_tuple().exponent < -MAX_DECIMALS  # type: ignore[operator]
             if not finite or decimal.adjusted() > 15 or too_fine:
                 raise FactError(
-                    path, f"a number of at most {MAX_ABS_NUMBER:,} with at most {MAX_DECIMALS} decimals", value
+                    path,
+                    _("a number of at most {n} with at most {places} decimals").format(
+                        n=i18n.number(MAX_ABS_NUMBER), places=MAX_DECIMALS
+                    ),
+                    value,
                 )
             number = Fraction(decimal)
         elif isinstance(value, int) and value.bit_length() > 60:
-            raise FactError(path, f"a number of at most {MAX_ABS_NUMBER:,}", value)
+            raise FactError(path, _("a number of at most {n}").format(n=i18n.number(MAX_ABS_NUMBER)), value)
         else:
             number = Fraction(value)
     except (InvalidOperation, ValueError, OverflowError):
-        raise FactError(path, f"a number ({typ})", value) from None
+        raise FactError(path, _("a number ({type})").format(type=typ), value) from None
     if abs(number) > MAX_ABS_NUMBER:
-        raise FactError(path, f"a number of at most {MAX_ABS_NUMBER:,}", value)
+        raise FactError(path, _("a number of at most {n}").format(n=i18n.number(MAX_ABS_NUMBER)), value)
     if typ.integer:
         if number.denominator != 1:
-            raise FactError(path, "a whole number", value)
+            raise FactError(path, _("a whole number"), value)
         whole = int(number)
         if typ.low is not None and whole < typ.low:
-            raise FactError(path, f"a whole number ≥ {typ.low}", value)
+            raise FactError(path, _("a whole number ≥ {low}").format(low=typ.low), value)
         if typ.high is not None and whole > typ.high:
-            raise FactError(path, f"a whole number ≤ {typ.high}", value)
+            raise FactError(path, _("a whole number ≤ {high}").format(high=typ.high), value)
         return whole
     return number if number.denominator != 1 else int(number)
 
@@ -198,33 +206,43 @@ def read_json(data: bytes) -> Any:
     """Facts from JSON bytes, for the command line and services: bounded in size and depth, UTF-8,
     no key twice, no lone surrogate; decimals kept exact. Errors name the fact's path."""
     if len(data) > MAX_FACTS_BYTES:
-        raise FactError.saying("(facts)", f"facts of at most {MAX_FACTS_BYTES // 2**20} MiB", "more")
+        raise FactError.saying("(facts)", _("facts of at most {n} MiB").format(n=MAX_FACTS_BYTES // 2**20), _("more"))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise FactError.saying("(facts)", "UTF-8 text", f"a byte that is not UTF-8 at offset {e.start}") from None
+        raise FactError.saying(
+            "(facts)", _("UTF-8 text"), _("a byte that is not UTF-8 at offset {n}").format(n=e.start)
+        ) from None
     try:
         facts = json.loads(text, parse_float=Decimal, parse_int=_integer, object_pairs_hook=_object)
     except RecursionError:
-        raise FactError.saying("(facts)", f"facts nested at most {MAX_DEPTH} levels deep", "deeper ones") from None
+        raise FactError.saying(
+            "(facts)", _("facts nested at most {n} levels deep").format(n=MAX_DEPTH), _("deeper ones")
+        ) from None
     except json.JSONDecodeError as e:
-        raise FactError.saying("(facts)", "JSON", f"{e.msg} at line {e.lineno}, column {e.colno}") from None
+        raise FactError.saying(
+            "(facts)",
+            "JSON",
+            _("{problem} at line {line}, column {column}").format(problem=e.msg, line=e.lineno, column=e.colno),
+        ) from None
     _sound(facts, "", 0)
     return facts
 
 
 def _sound(value: Any, path: str, depth: int) -> None:
     if depth > MAX_DEPTH:
-        raise FactError.saying(path or "(facts)", f"facts nested at most {MAX_DEPTH} levels deep", "deeper ones")
+        raise FactError.saying(
+            path or "(facts)", _("facts nested at most {n} levels deep").format(n=MAX_DEPTH), _("deeper ones")
+        )
     if isinstance(value, str):
         if _SURROGATE.search(value):
-            raise FactError(path or "(facts)", "a text in valid Unicode (a lone surrogate is not)", value)
+            raise FactError(path or "(facts)", _("a text in valid Unicode (a lone surrogate is not)"), value)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _sound(item, f"{path}[{i}]", depth + 1)
     elif isinstance(value, dict):
         for key in getattr(value, "twice", ()):
-            raise FactError(f"{path}.{key}" if path else key, "each key once (it is given twice)", value[key])
+            raise FactError(f"{path}.{key}" if path else key, _("each key once (it is given twice)"), value[key])
         for key, item in value.items():
             where = f"{path}.{key}" if path else key
             _sound(key, where, depth + 1)

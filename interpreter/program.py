@@ -13,6 +13,7 @@ from typing import Any
 
 from almen.dsl import nodes as n
 from almen.dsl.check import Model
+from almen.dsl.i18n import _
 from almen.dsl.semantics import cell_test
 from almen.interpreter import goals, wheels
 from almen.interpreter.env import Env, Thunk, every
@@ -62,7 +63,7 @@ class Program:
                 if env.trace is not None and name in env.nodes:
                     first = env.nodes[name]  # explained where first used; here only a reference
                     env.trace.attach(
-                        Node(kind, name, meta.citations, (), span, "se ovenfor", first.outcome, first.status)
+                        Node(kind, name, meta.citations, (), span, _("see above"), first.outcome, first.status)
                     )
                 if type(value) is Unknown:
                     raise value
@@ -149,7 +150,7 @@ class Program:
                 if result is not None:
                     found.append(result)
             if len(found) > 1:
-                raise conflict(f"'{decision.name}'", [r for r, _ in found])
+                raise conflict(f"'{decision.name}'", [r for r, _found in found])
             if needs:
                 raise Unknown(needs)
             return found[0] if found else None
@@ -161,9 +162,9 @@ class Program:
             if winner is None:
                 raise NoRuleApplies(
                     decision.span,
-                    f"no rule of '{decision.name}' applies to these facts",
-                    "add a rule for this case",
-                    [(r.span, f"'{r.name}' does not apply") for r in roots],
+                    _("no rule of '{0}' applies to these facts").format(decision.name),
+                    _("add a rule for this case"),
+                    [(r.span, _("'{0}' does not apply").format(r.name)) for r in roots],
                 )
             return winner[1]
 
@@ -219,12 +220,12 @@ class Program:
                     maybe.append((row, output))
             if sure and (not maybe or table.hit == "unik"):
                 row, output = sure[0]
-            elif maybe and len({r.output for r, _ in maybe + sure}) == 1:
+            elif maybe and len({r.output for r, _how in maybe + sure}) == 1:
                 row, output = (sure or maybe)[0]  # every row that could apply gives the same
             elif maybe:
                 raise Unknown(needs)
             else:
-                raise NoRuleApplies(table.span, f"no row of table '{table.name}' applies to these facts")
+                raise NoRuleApplies(table.span, _("no row of table '{0}' applies to these facts").format(table.name))
             if env.trace is not None:
                 env.trace.attach(
                     Node("række", table.name, table.meta.citations, row.notes, row.span, self.text(row), True)
@@ -243,7 +244,9 @@ class Program:
         if current is None:
             raise EvaluationError(
                 decl.span,
-                f"parameter '{name}' has no value on {env.date} (its first value is from {decl.values[0].start})",
+                _("parameter '{0}' has no value on {1} (its first value is from {2})").format(
+                    name, env.date, decl.values[0].start
+                ),
             )
         result = self.param_values[id(current)]
         if env.trace is not None:
@@ -288,7 +291,7 @@ class Program:
                             decl.meta.citations,
                             (),
                             decl.span,
-                            "se ovenfor",
+                            _("see above"),
                             first.outcome,
                             first.status,
                         )

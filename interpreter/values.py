@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from almen.dsl import types as t
+from almen.dsl.i18n import _
 from almen.interpreter.errors import Unknown
 
 
@@ -157,9 +158,9 @@ def show(value: Any) -> str:
     """Short text of a value for explanations."""
     j = plain_json(value)
     if isinstance(j, bool):
-        return "sand" if j else "falsk"
+        return _("true") if j else _("false")
     if j is None:
-        return "intet"
+        return _("nothing")
     if isinstance(j, str):
         return j
     return json.dumps(j, ensure_ascii=False)

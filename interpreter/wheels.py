@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from almen.dsl import nodes as n
+from almen.dsl.i18n import _
 from almen.interpreter.errors import EvaluationError, Unknown, conflict
 from almen.interpreter.explanation import Node, Status
 
@@ -100,7 +101,8 @@ class CompiledWheel:
                 return p
         covered = ", ".join(f"{p.node.start}–{p.node.end}" for p in self.periods)
         raise EvaluationError(
-            self.node.span, f"wheel '{self.node.name}' has no period on {env.date} (it covers {covered})"
+            self.node.span,
+            _("wheel '{0}' has no period on {1} (it covers {2})").format(self.node.name, env.date, covered),
         )
 
     def slot(self, period: CPeriod, number: int, env: Any) -> CSlot:
@@ -130,12 +132,12 @@ class CompiledWheel:
         if needs:
             raise Unknown(needs)
         if len(applying) > 1:
-            raise conflict(f"slot {number} of wheel '{self.node.name}'", [e.node for e in applying])
+            raise conflict(_("slot {0} of wheel '{1}'").format(number, self.node.name), [e.node for e in applying])
         return applying[0].slot if applying else period.slots[number - 1]
 
     def place(self, vacancy: int, env: Any) -> Place:
         if vacancy < 1:
-            raise EvaluationError(self.node.span, f"vacancy number {vacancy} is not 1 or more")
+            raise EvaluationError(self.node.span, _("vacancy number {0} is not 1 or more").format(vacancy))
         period = self.period(env)
         size = len(period.slots)
         number, turn = (vacancy - 1) % size + 1, (vacancy - 1) // size

@@ -185,17 +185,17 @@ def test_concurrent_writers_lose_no_record(tmp_path: Path) -> None:
 
     log = tmp_path / "log.jsonl"
     with ProcessPoolExecutor(4) as pool:
-        list(pool.map(_append_many, [str(log)] * 4))
+        list(pool.map(_append_many, [str(log)] * 4, range(4)))
     lines = log.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 4 * 50
     assert len({json.loads(line)["id"] for line in lines}) == 200
 
 
-def _append_many(path: str) -> None:
+def _append_many(path: str, writer: int) -> None:
     from almen.interpreter import log
 
     for i in range(50):
-        log.append(path, {"id": f"{os.getpid()}-{i}", "value": "x" * 5000})
+        log.append(path, {"id": f"{writer}-{i}", "value": "x" * 5000})
 
 
 def test_a_fact_error_under_redact_names_no_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -208,6 +208,7 @@ def test_commands_run_as_shown(name: str, path: Path, tmp_path: Path, monkeypatc
         os.symlink(ROOT / entry, tmp_path / entry)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("ALMEN_LANG")  # the docs show what a person sees: the default language, Danish
     ran = 0
     for block in blocks(path):
         if block.lang == "json" and block.attribute("title"):

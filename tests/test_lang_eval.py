@@ -494,6 +494,7 @@ def test_schedule_with_missing_date_is_undetermined(parameter: Policy) -> None:
     assert decide(parameter, "andel", {}) == ("undetermined", None, ("start",))
 
 
+@pytest.mark.usefixtures("danish")
 def test_parameter_value_citation_and_note_in_the_explanation(parameter: Policy) -> None:
     text = parameter.decide("udsat", {"ledighed": 39}, "2025-01-01").explain("full")
     assert text.splitlines() == [
@@ -584,6 +585,7 @@ def test_failed_lists_the_conditions_that_were_false(forklaring: Policy) -> None
     ]
 
 
+@pytest.mark.usefixtures("danish")
 def test_full_tree_has_citations_notes_conditions_and_inputs(forklaring: Policy) -> None:
     a = forklaring.decide("tilskud", {"person": {"alder": 30}, "handicap": False}, DATE)
     assert a.explain("full").splitlines() == [
@@ -592,25 +594,27 @@ def test_full_tree_has_citations_notes_conditions_and_inputs(forklaring: Policy)
         "    fortolkning: Voksen betyder fyldt 18.",
         "    betingelse tilskud.voksen: person.alder >= 18 = sand  [§ 1, stk. 1 «voksne får 1000 kr.»]",
         "      · person.alder = 30",
-        "    undtagelse tilskud.handicap (not applicable)  [§ 2]",
+        "    undtagelse tilskud.handicap (gælder ikke)  [§ 2]",
         "      betingelse tilskud.handicap: handicap = falsk  [§ 2]",
         "        · handicap = falsk",
-        "  regel tilskud.barn (not applicable)  [§ 1, stk. 2]",
+        "  regel tilskud.barn (gælder ikke)  [§ 1, stk. 2]",
         "    betingelse tilskud.barn: person.alder < 18 = falsk  [§ 1, stk. 2]",
         "      · person.alder = 30",
     ]
 
 
+@pytest.mark.usefixtures("danish")
 def test_full_tree_marks_the_rule_an_exception_overrode(forklaring: Policy) -> None:
     text = forklaring.decide("tilskud", {"person": {"alder": 30}, "handicap": True}, DATE).explain("full")
-    assert "  regel tilskud.voksen (overridden)  [§ 1, stk. 1 «voksne får 1000 kr.»]" in text
+    assert "  regel tilskud.voksen (tilsidesat)  [§ 1, stk. 1 «voksne får 1000 kr.»]" in text
     assert "undtagelse tilskud.handicap = 2000.00  [§ 2]" in text
 
 
+@pytest.mark.usefixtures("danish")
 def test_undetermined_explanation_ends_with_needs(forklaring: Policy) -> None:
     a = forklaring.decide("tilskud", {"person": {"alder": 30}}, DATE)
-    assert a.explain("reason") == "tilskud: undetermined\nneeds: handicap"
-    assert "betingelse tilskud.handicap: handicap (undetermined)  [§ 2]" in a.explain("full")
+    assert a.explain("reason") == "tilskud: uafgjort\nmangler: handicap"
+    assert "betingelse tilskud.handicap: handicap (uafgjort)  [§ 2]" in a.explain("full")
 
 
 def test_without_explain_there_is_no_tree(forklaring: Policy) -> None:

@@ -187,6 +187,7 @@ def test_two_applicable_slot_exceptions_conflict(wheel: Policy) -> None:
     assert (span.line, note) == (40, "'h.indrettet' also applies")
 
 
+@pytest.mark.usefixtures("danish")
 def test_applying_exception_appears_in_the_explanation(wheel: Policy) -> None:
     text = wheel.decide("næste", afd(ledig_nr=2, sikring=True), P1).explain("full")
     assert "undtagelse h.sikring = sand  [§ 6.2.1]" in text

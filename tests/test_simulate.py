@@ -143,7 +143,7 @@ def test_arguments_override_the_policy(policy) -> None:
     how = plan(policy, "fordeling", {}, "boliger", "omsætning")  # nothing filled in
     with pytest.raises(AlmenError) as e:
         simulate(policy, _stock(), START, END, how)
-    assert str(e.value) == "afdelinger[0]: bestanden mangler fakta til 'fordeling': bolig.trin"
+    assert str(e.value) == "afdelinger[0]: the stock lacks facts for 'fordeling': bolig.trin"
 
 
 def test_a_stock_key_that_is_no_fact_names_its_path(policy) -> None:
@@ -162,13 +162,13 @@ def test_a_stock_figure_that_is_no_number_names_its_path(policy) -> None:
 
 
 def test_a_decision_that_gives_no_shares_is_refused(policy) -> None:
-    with pytest.raises(AlmenError, match="beslutningen 'placering' giver ikke andele"):
+    with pytest.raises(AlmenError, match="the decision 'placering' gives no shares"):
         plan(policy, "placering")
 
 
 def test_a_policy_without_a_share_decision_says_so() -> None:
     koege = load_policy(ROOT / "policies" / "koege" / "2025")
-    with pytest.raises(AlmenError, match="kandidater: ingen"):
+    with pytest.raises(AlmenError, match="candidates: none"):
         plan(koege)
 
 
@@ -186,4 +186,6 @@ def test_the_command_takes_the_stock_fields(policy, tmp_path: Path, capsys: pyte
     assert code == 0
     assert out["total"] == {"kommunal": "5", "venteliste": "31"}
     assert cli.main([*args, "--dwellings", "boliger", "--turnover", "omsætning", "--fill", "bolig"]) == 2
+    assert "--fill expects FACT=DECISION" in capsys.readouterr().err
+    cli.main([*args, "--dwellings", "boliger", "--turnover", "omsætning", "--fill", "bolig", "--lang", "da"])
     assert "--fill forventer FAKTUM=BESLUTNING" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from almen.dsl import nodes as n
 from almen.dsl.check.context import Context
+from almen.dsl.i18n import _
 
 
 def check_cycles(cx: Context) -> None:
@@ -29,8 +30,8 @@ def check_cycles(cx: Context) -> None:
                     node = cx.declared.get(dep)
                     cx.error(
                         node.span if node is not None else n.NOWHERE,
-                        f"'{dep}' depends on itself: {' → '.join(cycle)}",
-                        "rules may not refer to each other in a circle",
+                        _("'{0}' depends on itself: {1}").format(dep, " → ".join(cycle)),
+                        _("rules may not refer to each other in a circle"),
                     )
             elif dep not in state:
                 state[dep] = 1

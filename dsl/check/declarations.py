@@ -10,6 +10,7 @@ from almen.dsl import nodes as n
 from almen.dsl import types as t
 from almen.dsl.check.context import Context
 from almen.dsl.diagnostics import did_you_mean
+from almen.dsl.i18n import _
 
 MONTH_RULES = ("sidste_dag", "fejl")  # how a month is added to the 31st: round to the month's end, or refuse
 
@@ -32,12 +33,12 @@ def collect(cx: Context) -> None:
     m = cx.model
     if m.policy is None and not m.removals and m.modules:
         span = n.Span(m.modules[0].path, 1, 1, 1, 2, 0, 0)
-        cx.error(span, "the policy has no header", 'add: politik navn { version "…" … }')
+        cx.error(span, _("the policy has no header"), _('add: politik navn { version "…" … }'))
     header = m.policy
     if header is not None and header.month_rule is not None and header.month_rule not in MONTH_RULES:
         cx.error(
             header.month_rule_span,
-            f"unknown månedsregel '{header.month_rule}'",
+            _("unknown månedsregel '{0}'").format(header.month_rule),
             did_you_mean(header.month_rule, MONTH_RULES) or "use 'sidste_dag' or 'fejl'",
         )
 
@@ -50,9 +51,9 @@ def _declare(cx: Context, name: str, node: Any) -> bool:
     if previous is not None:
         cx.error(
             node.span,
-            f"'{name}' is declared twice",
-            "give one of them another name",
-            [(previous.span, f"'{name}' is first declared here")],
+            _("'{0}' is declared twice").format(name),
+            _("give one of them another name"),
+            [(previous.span, _("'{0}' is first declared here").format(name))],
         )
         return False
     space[name] = node
@@ -67,7 +68,7 @@ def _collect(cx: Context, decl: Any) -> None:
             getattr(m, table)[decl.name] = decl
     elif isinstance(decl, n.Policy):
         if m.policy is not None:
-            cx.error(decl.span, "the policy has two headers", None, [(m.policy.span, "the first header")])
+            cx.error(decl.span, _("the policy has two headers"), None, [(m.policy.span, _("the first header"))])
         m.policy = decl
     elif isinstance(decl, n.EnumDecl):
         if _declare(cx, decl.name, decl):
@@ -92,7 +93,7 @@ def _collect(cx: Context, decl: Any) -> None:
 def resolve_types(cx: Context) -> None:
     m = cx.model
     decls = m.record_decls
-    for _ in range(2):  # the second round lets records that use records see their fields
+    for _round in range(2):  # the second round lets records that use records see their fields
         for name, decl in decls.items():
             m.records[name] = t.Record(name, tuple((f.name, type_ref(cx, f.type)) for f in decl.fields))
     for name, decl in decls.items():
@@ -100,7 +101,12 @@ def resolve_types(cx: Context) -> None:
         seen: dict[str, n.FieldDecl] = {}
         for f in decl.fields:
             if f.name in seen:
-                cx.error(f.span, f"field '{f.name}' is declared twice", None, [(seen[f.name].span, "first here")])
+                cx.error(
+                    f.span,
+                    _("field '{0}' is declared twice").format(f.name),
+                    None,
+                    [(seen[f.name].span, _("first here"))],
+                )
             seen[f.name] = f
             if f.default is not None:
                 cx.owner = f"{name}.{f.name}"
@@ -122,8 +128,8 @@ def _record_cycle(cx: Context, name: str, decl: n.RecordDecl) -> None:
                 if used == name:
                     cx.error(
                         f.span,
-                        f"record '{name}' contains itself: {' → '.join([*trail, used])}",
-                        "facts must be finite; use a list of another record",
+                        _("record '{0}' contains itself: {1}").format(name, " → ".join([*trail, used])),
+                        _("facts must be finite; use a list of another record"),
                     )
                     return
                 if used in decls and used not in seen:
@@ -146,7 +152,7 @@ def type_ref(cx: Context, ref: n.TypeRef) -> t.Type:
     if found is not None:
         return found
     known = [*t.BUILTIN_TYPES, "heltal", *m.enums, *m.records]
-    cx.error(ref.span, f"unknown type '{ref.name}'", did_you_mean(ref.name, known))
+    cx.error(ref.span, _("unknown type '{0}'").format(ref.name), did_you_mean(ref.name, known))
     return t.UNKNOWN
 
 

@@ -13,6 +13,7 @@ from almen.dsl.check.context import Context
 from almen.dsl.check.declarations import type_ref
 from almen.dsl.check.model import Annotation, Ref, RefKind
 from almen.dsl.diagnostics import did_you_mean
+from almen.dsl.i18n import _
 from almen.dsl.semantics import LITERAL_TYPES, arithmetic_type, ordered
 
 Scope = dict[str, t.Type]
@@ -41,7 +42,7 @@ class Typer(n.Visitor):
 
     def need(self, e: Any, actual: t.Type, wanted: t.Type) -> None:
         if not t.assignable(actual, wanted):
-            self.cx.error(e.span, f"expected a {wanted} here, not a {actual}")
+            self.cx.error(e.span, _("expected a {0} here, not a {1}").format(wanted, actual))
 
     # ---- entry points
     def expr(self, e: Any, scope: Scope) -> t.Type:
@@ -53,7 +54,9 @@ class Typer(n.Visitor):
     def expect(self, expr: Any, typ: t.Type, scope: Scope, what: str) -> None:
         actual = self.expr(expr, scope)
         if not t.assignable(actual, typ):
-            self.cx.error(expr.span, f"{what} should be a {typ}, not a {actual}", unit_hint(actual, typ))
+            self.cx.error(
+                expr.span, _("{0} should be a {1}, not a {2}").format(what, typ, actual), unit_hint(actual, typ)
+            )
         else:
             self.literal_against(expr, typ)
 
@@ -64,8 +67,8 @@ class Typer(n.Visitor):
             if expr.value not in typ.members:
                 self.cx.error(
                     expr.span,
-                    f'"{expr.value}" is not a value of {typ.name}',
-                    did_you_mean(expr.value, typ.members) or f"the values are: {', '.join(typ.members)}",
+                    _('"{0}" is not a value of {1}').format(expr.value, typ.name),
+                    did_you_mean(expr.value, typ.members) or _("the values are: {0}").format(", ".join(typ.members)),
                 )
         elif isinstance(expr, n.ListLit) and isinstance(typ, t.ListOf):
             for item in expr.items:
@@ -98,7 +101,7 @@ class Typer(n.Visitor):
             decl = getattr(m, table).get(e.name)
             if decl is not None:
                 if kind == RefKind.DEFINITION and decl.params:
-                    cx.error(e.span, f"'{e.name}' takes arguments", f"write {e.name}(…)")
+                    cx.error(e.span, _("'{0}' takes arguments").format(e.name), _("write {0}(…)").format(e.name))
                 cx.depend(e.name)
                 return self._refer(e, Ref(kind, e.name, cx.values.value_type(e.name)))
         if e.name == "beslutningsdato":
@@ -106,7 +109,7 @@ class Typer(n.Visitor):
         if e.name in cx.member_of:
             return self._refer(e, Ref(RefKind.MEMBER, e.name, cx.member_of[e.name]))
         known = [*scope, *cx.declared, *cx.fact_names, *cx.member_of, "beslutningsdato"]
-        cx.error(e.span, f"unknown name '{e.name}'", did_you_mean(e.name, known))
+        cx.error(e.span, _("unknown name '{0}'").format(e.name), did_you_mean(e.name, known))
         return t.UNKNOWN
 
     def visit_Field(self, e: n.Field, scope: Scope) -> t.Type:
@@ -116,20 +119,20 @@ class Typer(n.Visitor):
         if isinstance(obj, t.Optional) and isinstance(obj.inner, t.Record):
             self.cx.error(
                 e.span,
-                f"'{self.cx.source(e.obj)}' may be intet (a {obj})",
-                "compare it with intet first, or take it from uden_intet([…])",
+                _("'{0}' may be intet (a {1})").format(self.cx.source(e.obj), obj),
+                _("compare it with intet first, or take it from uden_intet([…])"),
             )
             return t.UNKNOWN
         if not isinstance(obj, t.Record):
-            self.cx.error(e.span, f"a {obj} has no fields")
+            self.cx.error(e.span, _("a {0} has no fields").format(obj))
             return t.UNKNOWN
         ftype = obj.field(e.name)
         if ftype is None:
             self.cx.error(
                 e.span,
-                f"{obj} has no field '{e.name}'",
-                did_you_mean(e.name, [k for k, _ in obj.fields])
-                or f"its fields: {', '.join(k for k, _ in obj.fields)}",
+                _("{0} has no field '{1}'").format(obj, e.name),
+                did_you_mean(e.name, [k for k, _type in obj.fields])
+                or _("its fields: {0}").format(", ".join(k for k, _field in obj.fields)),
             )
             return t.UNKNOWN
         return ftype
@@ -141,16 +144,16 @@ class Typer(n.Visitor):
         if d is not None:
             cx.depend(e.name)
             if len(args) != len(d.params):
-                cx.error(e.span, f"'{e.name}' takes {len(d.params)} arguments, not {len(args)}")
+                cx.error(e.span, _("'{0}' takes {1} arguments, not {2}").format(e.name, len(d.params), len(args)))
             for arg, param, atype in zip(e.args, d.params, args, strict=False):
                 ptype = type_ref(cx, param.type)
                 if not t.assignable(atype, ptype):
-                    cx.error(arg.span, f"'{param.name}' of '{e.name}' is a {ptype}, not a {atype}")
+                    cx.error(arg.span, _("'{0}' of '{1}' is a {2}, not a {3}").format(param.name, e.name, ptype, atype))
             return self._refer(e, Ref(RefKind.DEFINITION, e.name, cx.values.value_type(e.name)))
         builtin = BUILTINS.get(e.name)
         if builtin is None:
             known = [*BUILTINS, *(k for k, d in m.definitions.items() if d.params)]
-            cx.error(e.span, f"unknown function '{e.name}'", did_you_mean(e.name, known))
+            cx.error(e.span, _("unknown function '{0}'").format(e.name), did_you_mean(e.name, known))
             return t.UNKNOWN
         return self._refer(e, Ref(RefKind.BUILTIN, e.name, builtin.signature(self, e, args)))
 
@@ -160,7 +163,7 @@ class Typer(n.Visitor):
             self.need(e.operand, inner, t.BOOL)
             return t.BOOL
         if not isinstance(t.strip(inner), t.Num | t.Unknown):
-            self.cx.error(e.span, f"cannot negate a {inner}")
+            self.cx.error(e.span, _("cannot negate a {0}").format(inner))
         return inner
 
     def visit_Binary(self, e: n.Binary, scope: Scope) -> t.Type:
@@ -169,7 +172,7 @@ class Typer(n.Visitor):
             return t.UNKNOWN
         result = arithmetic_type(e.op, left, right)
         if result is None:
-            self.cx.error(e.span, f"cannot compute {left} {e.op} {right}", unit_hint(right, left))
+            self.cx.error(e.span, _("cannot compute {0} {1} {2}").format(left, e.op, right), unit_hint(right, left))
             return t.UNKNOWN
         return result
 
@@ -180,9 +183,9 @@ class Typer(n.Visitor):
         if e.op in ("=", "!=") and t.NULL in (left, right):
             return t.BOOL
         if not t.comparable(left, right):
-            self.cx.error(e.span, f"cannot compare a {left} with a {right}", unit_hint(right, left))
+            self.cx.error(e.span, _("cannot compare a {0} with a {1}").format(left, right), unit_hint(right, left))
         elif e.op not in ("=", "!=") and not ordered(left):
-            self.cx.error(e.span, f"a {left} has no order; only = and ≠ apply")
+            self.cx.error(e.span, _("a {0} has no order; only = and ≠ apply").format(left))
         return t.BOOL
 
     def visit_BoolOp(self, e: n.BoolOp, scope: Scope) -> t.Type:
@@ -195,9 +198,9 @@ class Typer(n.Visitor):
         if isinstance(coll, t.ListOf):
             self.literal_against(e.coll, t.ListOf(item))
             if not t.comparable(item, coll.elem):
-                self.cx.error(e.span, f"a {item} is never in a {coll}")
+                self.cx.error(e.span, _("a {0} is never in a {1}").format(item, coll))
         elif not isinstance(coll, t.Unknown):
-            self.cx.error(e.coll.span, f"'i' needs a list on its right, not a {coll}")
+            self.cx.error(e.coll.span, _("'i' needs a list on its right, not a {0}").format(coll))
         return t.BOOL
 
     def visit_Between(self, e: n.Between, scope: Scope) -> t.Type:
@@ -205,7 +208,7 @@ class Typer(n.Visitor):
         for bound in (e.low, e.high):
             btype = self.expr(bound, scope)
             if not t.comparable(value, btype) or not ordered(value):
-                self.cx.error(bound.span, f"cannot compare a {value} with a {btype}")
+                self.cx.error(bound.span, _("cannot compare a {0} with a {1}").format(value, btype))
         return t.BOOL
 
     def visit_If(self, e: n.If, scope: Scope) -> t.Type:
@@ -213,7 +216,9 @@ class Typer(n.Visitor):
         a, b = self.expr(e.then, scope), self.expr(e.else_, scope)
         joined = t.join(a, b)
         if joined is None:
-            self.cx.error(e.span, f"the two branches give a {a} and a {b}", "both must give the same type")
+            self.cx.error(
+                e.span, _("the two branches give a {0} and a {1}").format(a, b), _("both must give the same type")
+            )
             return t.UNKNOWN
         self.literal_against(e.then, joined)
         self.literal_against(e.else_, joined)
@@ -225,7 +230,7 @@ class Typer(n.Visitor):
         if isinstance(coll, t.ListOf):
             return coll, {**scope, e.var: coll.elem}
         if not isinstance(coll, t.Unknown):
-            self.cx.error(e.coll.span, f"expected a list to go through, not a {coll}")
+            self.cx.error(e.coll.span, _("expected a list to go through, not a {0}").format(coll))
         return t.UNKNOWN, {**scope, e.var: t.UNKNOWN}
 
     def _where(self, e: Any, inner: Scope) -> None:
@@ -253,14 +258,14 @@ class Typer(n.Visitor):
         for key in e.key.items if isinstance(e.key, n.ListLit) else (e.key,):
             ktype = self.expr(key, inner)
             if not ordered(ktype) and t.strip(ktype) not in (t.TEXT, t.BOOL):
-                self.cx.error(key.span, f"cannot sort by a {ktype}")
+                self.cx.error(key.span, _("cannot sort by a {0}").format(ktype))
         return coll
 
     def visit_Mapping(self, e: n.Mapping, scope: Scope) -> t.Type:
-        _, inner = self._element(e, scope)
+        _element_type, inner = self._element(e, scope)
         ktype = t.strip(self.expr(e.key, inner))
         if ktype != t.TEXT and not isinstance(ktype, t.Enum | t.Unknown):
-            self.cx.error(e.key.span, f"a lookup's keys must be texts, not a {ktype}")
+            self.cx.error(e.key.span, _("a lookup's keys must be texts, not a {0}").format(ktype))
         return t.MapOf(self.expr(e.value, inner))
 
     def visit_ListLit(self, e: n.ListLit, scope: Scope) -> t.Type:
@@ -269,7 +274,7 @@ class Typer(n.Visitor):
             it = self.expr(x, scope)
             joined = it if common is None else t.join(common, it)
             if joined is None:
-                self.cx.error(x.span, f"a list cannot hold both a {common} and a {it}")
+                self.cx.error(x.span, _("a list cannot hold both a {0} and a {1}").format(common, it))
             else:
                 common = joined
         return t.ListOf(common or t.UNKNOWN)
@@ -279,7 +284,7 @@ class Typer(n.Visitor):
         fields = []
         for key, given in e.items:
             if key in seen:
-                self.cx.error(given.span, f"field '{key}' is given twice")
+                self.cx.error(given.span, _("field '{0}' is given twice").format(key))
             seen.add(key)
             fields.append((key, self.expr(given, scope)))
         return t.Record(None, tuple(fields))
@@ -288,6 +293,11 @@ class Typer(n.Visitor):
 def unit_hint(actual: t.Type, wanted: t.Type) -> str | None:
     a, w = t.strip(actual), t.strip(wanted)
     if isinstance(a, t.Num) and isinstance(w, t.Num) and a.unit != w.unit:
-        unit = {None: "a plain number", "%": "a percentage (25 %)", "kr": "an amount (1500 kr)", "brøk": "a share"}
-        return f"the units differ: write {unit[w.unit]}"
+        unit = {
+            None: _("a plain number"),
+            "%": _("a percentage (25 %)"),
+            "kr": _("an amount (1500 kr)"),
+            "brøk": _("a share"),
+        }
+        return _("the units differ: write {0}").format(unit[w.unit])
     return None

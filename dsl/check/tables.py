@@ -14,6 +14,7 @@ from almen.dsl import nodes as n
 from almen.dsl import types as t
 from almen.dsl.check.context import Context
 from almen.dsl.check.values import require_citation
+from almen.dsl.i18n import _
 from almen.dsl.semantics import cell_exprs, cell_test, constant, ordered
 
 HIT_POLICIES = ("unik", "første")
@@ -31,22 +32,25 @@ class Tables:
         if table.hit not in HIT_POLICIES:
             cx.error(
                 table.span,
-                f"unknown hit policy '{table.hit}'",
-                "use 'unik' (exactly one row applies) or 'første' (the first row that applies)",
+                _("unknown hit policy '{0}'").format(table.hit),
+                _("use 'unik' (exactly one row applies) or 'første' (the first row that applies)"),
             )
         input_types = [cx.typer.expr(e, {}) for e in table.inputs]
         errors_before = len(cx.report.diagnostics)
         out: t.Type | None = None
         for row in table.rows:
             if len(row.cells) != len(input_types):
-                cx.error(row.span, f"the row has {len(row.cells)} cells but the table has {len(input_types)} inputs")
+                cx.error(
+                    row.span,
+                    _("the row has {0} cells but the table has {1} inputs").format(len(row.cells), len(input_types)),
+                )
                 continue
             for cell, typ in zip(row.cells, input_types, strict=True):
                 self.cell(cell, typ)
             typ = cx.typer.expr(row.output, {})
             joined = typ if out is None else t.join(out, typ)
             if joined is None:
-                cx.error(row.output.span, f"this row gives a {typ}, the rows above a {out}")
+                cx.error(row.output.span, _("this row gives a {0}, the rows above a {1}").format(typ, out))
             else:
                 out = joined
         if len(cx.report.diagnostics) == errors_before:  # only a well-formed table can be analysed
@@ -59,11 +63,11 @@ class Tables:
             ctype = cx.typer.expr(e, {})
             cx.typer.literal_against(e, typ)
             if not t.comparable(ctype, typ):
-                cx.error(e.span, f"a {ctype} cannot be compared with this input, a {typ}")
+                cx.error(e.span, _("a {0} cannot be compared with this input, a {1}").format(ctype, typ))
             elif constant(e) is None:
-                cx.error(e.span, "a table cell must be a constant", "write the number, date or text itself")
+                cx.error(e.span, _("a table cell must be a constant"), _("write the number, date or text itself"))
         if isinstance(cell, n.CellCompare | n.CellRange) and not ordered(typ):
-            cx.error(cell.span, f"ranges need a number or a date, this input is a {typ}")
+            cx.error(cell.span, _("ranges need a number or a date, this input is a {0}").format(typ))
 
     def analyse(self, table: n.Table, input_types: list[t.Type]) -> None:
         """Completeness and overlaps, over the elementary regions each input's cells carve out."""
@@ -83,8 +87,10 @@ class Tables:
         if cases > MAX_TABLE_CASES:
             cx.error(
                 table.span,
-                f"table '{table.name}' has {cases:,} input combinations, too many to check for gaps and overlaps",
-                "narrow the inputs' bounds or split the table",
+                _("table '{0}' has {1:,} input combinations, too many to check for gaps and overlaps").format(
+                    table.name, cases
+                ),
+                _("narrow the inputs' bounds or split the table"),
             )
             return
         tests = [[cell_test(c) for c in r.cells] for r in rows]
@@ -99,16 +105,20 @@ class Tables:
             if not hits and not reported_gap:
                 reported_gap = True
                 where = ", ".join(f"{cx.source(e)} = {_show(p)}" for e, p in zip(table.inputs, point, strict=True))
-                cx.error(table.span, f"table '{table.name}' is incomplete: no row covers {where}", "add a row for it")
+                cx.error(
+                    table.span,
+                    _("table '{0}' is incomplete: no row covers {1}").format(table.name, where),
+                    _("add a row for it"),
+                )
             if table.hit == "unik" and len(hits) > 1:
                 key = (id(hits[0]), id(hits[1]))
                 if key not in reported:
                     reported.add(key)
                     cx.error(
                         hits[1].span,
-                        f"rows of table '{table.name}' overlap (hit policy 'unik')",
-                        "make the cells disjoint, or declare 'hit første'",
-                        [(hits[0].span, "overlaps this row")],
+                        _("rows of table '{0}' overlap (hit policy 'unik')").format(table.name),
+                        _("make the cells disjoint, or declare 'hit første'"),
+                        [(hits[0].span, _("overlaps this row"))],
                     )
 
 

@@ -12,6 +12,7 @@ from almen.dsl import types as t
 from almen.dsl.check.context import Context
 from almen.dsl.check.declarations import type_ref
 from almen.dsl.diagnostics import did_you_mean
+from almen.dsl.i18n import _
 
 # A citation must point into a document: a section, figure, appendix, or a named law.
 CITATION = re.compile(
@@ -44,9 +45,9 @@ class Values:
         cx.model.value_types[name] = typ
         starts = [v.start for v in decl.values]
         if starts != sorted(set(starts)):
-            cx.error(decl.span, f"the values of '{name}' must be in date order, one per date")
+            cx.error(decl.span, _("the values of '{0}' must be in date order, one per date").format(name))
         for value in decl.values:
-            cx.typer.expect(value.value, typ, {}, f"a value of '{name}'")
+            cx.typer.expect(value.value, typ, {}, _("a value of '{0}'").format(name))
             self.require_constant(value.value, "a parameter's value")
 
     def value_type(self, name: str) -> t.Type:
@@ -60,8 +61,8 @@ class Values:
             node = cx.declared.get(name)
             cx.error(
                 node.span if node is not None else n.NOWHERE,
-                f"'{name}' ends a chain of more than {MAX_CHAIN} definitions that use each other",
-                "a policy this deep cannot be evaluated safely; shorten the chain",
+                _("'{0}' ends a chain of more than {1} definitions that use each other").format(name, MAX_CHAIN),
+                _("a policy this deep cannot be evaluated safely; shorten the chain"),
             )
             return t.UNKNOWN
         self.in_progress.add(name)
@@ -99,15 +100,19 @@ class Values:
         declared = type_ref(cx, dec.type) if dec.type is not None else None
         if dec.body is None:
             if name not in m.rules:
-                cx.error(dec.span, f"decision '{name}' has no body and no rules", f"add: regel {name}.navn … så …")
+                cx.error(
+                    dec.span,
+                    _("decision '{0}' has no body and no rules").format(name),
+                    _("add: regel {0}.navn … så …").format(name),
+                )
             return declared or t.UNKNOWN
         if name in m.rules:
             first = m.rules[name][0]
             cx.error(
                 first.span,
-                f"decision '{name}' has a body, so rules cannot also define it",
+                _("decision '{0}' has a body, so rules cannot also define it").format(name),
                 None,
-                [(dec.span, "the decision")],
+                [(dec.span, _("the decision"))],
             )
         if declared is not None:
             cx.typer.expect(dec.body, declared, {}, f"'{name}'")
@@ -120,8 +125,8 @@ class Values:
         if dec is None:
             cx.error(
                 rules[0].span,
-                f"rule for unknown decision '{target}'",
-                did_you_mean(target, m.decisions) or f"declare it: beslutning {target}: Type",
+                _("rule for unknown decision '{0}'").format(target),
+                did_you_mean(target, m.decisions) or _("declare it: beslutning {0}: Type").format(target),
             )
             return
         self.value_type(target)
@@ -131,9 +136,9 @@ class Values:
             if rule.label in labels:
                 cx.error(
                     rule.span,
-                    f"rule '{rule.name}' is declared twice",
+                    _("rule '{0}' is declared twice").format(rule.name),
                     None,
-                    [(labels[rule.label].span, "first declared here")],
+                    [(labels[rule.label].span, _("first declared here"))],
                 )
             labels[rule.label] = rule
         saved, cx.owner = cx.owner, target
@@ -143,18 +148,20 @@ class Values:
             if rule.exception_to is not None and rule.exception_to not in labels:
                 cx.error(
                     rule.span,
-                    f"'{rule.name}' is an exception to '{rule.exception_to}', which is not a rule of '{target}'",
+                    _("'{0}' is an exception to '{1}', which is not a rule of '{2}'").format(
+                        rule.name, rule.exception_to, target
+                    ),
                     did_you_mean(rule.exception_to, labels),
                 )
             if rule.condition is not None:
                 cx.typer.expect(rule.condition, t.BOOL, {}, "a condition")
             if declared is not None:
-                cx.typer.expect(rule.consequence, declared, {}, f"the value of '{target}'")
+                cx.typer.expect(rule.consequence, declared, {}, _("the value of '{0}'").format(target))
                 continue
             typ = cx.typer.expr(rule.consequence, {})
             joined = t.join(inferred, typ) if inferred is not None else typ
             if joined is None:
-                cx.error(rule.consequence.span, f"rules of '{target}' give values of different types")
+                cx.error(rule.consequence.span, _("rules of '{0}' give values of different types").format(target))
             else:
                 inferred = joined
         cx.owner = saved
@@ -165,7 +172,11 @@ class Values:
     def require_constant(self, e: Any, what: str) -> None:
         """Parameter values and defaults are fixed text: they may not read facts or rules."""
         if not is_constant(e):
-            self.cx.error(e.span, f"{what} must be a constant", "write the number, amount, date, text or list itself")
+            self.cx.error(
+                e.span,
+                _("{0} must be a constant").format(what),
+                _("write the number, amount, date, text or list itself"),
+            )
 
 
 def is_constant(e: Any) -> bool:
@@ -186,7 +197,10 @@ def _exceptions_form_a_forest(cx: Context, target: str, rules: list[n.Rule], lab
         current = rule.exception_to
         while current is not None and current in labels:
             if current in seen:
-                cx.error(rule.span, f"exceptions of '{target}' go round in a circle: {' → '.join([*seen, current])}")
+                cx.error(
+                    rule.span,
+                    _("exceptions of '{0}' go round in a circle: {1}").format(target, " → ".join([*seen, current])),
+                )
                 break
             seen.append(current)
             current = labels[current].exception_to
@@ -196,13 +210,13 @@ def require_citation(cx: Context, node: Any, meta: n.Meta) -> None:
     if not meta.citations:
         cx.error(
             node.span,
-            f"{node.kind} '{getattr(node, 'name', '')}' cites no source",
-            'add a line: kilde "§ 6.2.1" (section, figure or appendix of the agreement)',
+            _("{0} '{1}' cites no source").format(node.kind, getattr(node, "name", "")),
+            _('add a line: kilde "§ 6.2.1" (section, figure or appendix of the agreement)'),
         )
     for c in meta.citations:
         if not CITATION.search(c.source):
             cx.error(
                 c.span,
-                f"citation '{c.source}' names no section, figure or appendix",
-                'write e.g. kilde "§ 6.2.1", kilde "Figur 5" or kilde "Bilag 14"',
+                _("citation '{0}' names no section, figure or appendix").format(c.source),
+                _('write e.g. kilde "§ 6.2.1", kilde "Figur 5" or kilde "Bilag 14"'),
             )

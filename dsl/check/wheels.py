@@ -8,6 +8,7 @@ from almen.dsl import types as t
 from almen.dsl.check.context import Context
 from almen.dsl.check.values import require_citation
 from almen.dsl.diagnostics import did_you_mean
+from almen.dsl.i18n import _
 
 
 class Wheels:
@@ -21,7 +22,7 @@ class Wheels:
         if enum is None:
             cx.error(
                 wheel.span,
-                f"unknown letting type '{wheel.letting_type}'",
+                _("unknown letting type '{0}'").format(wheel.letting_type),
                 did_you_mean(wheel.letting_type, cx.model.enums) or "declare it with: valg Navn { … }",
             )
             return t.UNKNOWN
@@ -29,27 +30,33 @@ class Wheels:
         size = None
         for period in sorted(wheel.periods, key=lambda p: p.start):
             if period.label in labels:
-                cx.error(period.span, f"period '{period.label}' is declared twice in wheel '{wheel.name}'")
+                cx.error(
+                    period.span, _("period '{0}' is declared twice in wheel '{1}'").format(period.label, wheel.name)
+                )
             if period.end < period.start:
-                cx.error(period.span, f"period '{period.label}' ends before it starts")
+                cx.error(period.span, _("period '{0}' ends before it starts").format(period.label))
             for other in labels.values():
                 if period.start <= other.end and other.start <= period.end:
                     cx.error(
                         period.span,
-                        f"periods '{other.label}' and '{period.label}' of wheel '{wheel.name}' overlap",
+                        _("periods '{0}' and '{1}' of wheel '{2}' overlap").format(
+                            other.label, period.label, wheel.name
+                        ),
                         None,
-                        [(other.span, "the other period")],
+                        [(other.span, _("the other period"))],
                     )
             labels[period.label] = period
             numbers = [s.number for s in period.slots]
             if sorted(numbers) != list(range(1, len(numbers) + 1)):
                 cx.error(
                     period.span,
-                    f"the slots of period '{period.label}' must be numbered 1 to {len(numbers)}, once each",
-                    f"found {', '.join(map(str, numbers))}",
+                    _("the slots of period '{0}' must be numbered 1 to {1}, once each").format(
+                        period.label, len(numbers)
+                    ),
+                    _("found {0}").format(", ".join(map(str, numbers))),
                 )
             if size is not None and len(numbers) != size:
-                cx.error(period.span, f"period '{period.label}' has {len(numbers)} slots, not {size}")
+                cx.error(period.span, _("period '{0}' has {1} slots, not {2}").format(period.label, len(numbers), size))
             size = size or len(numbers)
             for slot in period.slots:
                 self.slot_value(slot.value, enum)
@@ -60,8 +67,9 @@ class Wheels:
             if letting.member not in enum.members:
                 self.cx.error(
                     letting.span,
-                    f"'{letting.member}' is not a letting type of {enum.name}",
-                    did_you_mean(letting.member, enum.members) or f"the types are: {', '.join(enum.members)}",
+                    _("'{0}' is not a letting type of {1}").format(letting.member, enum.name),
+                    did_you_mean(letting.member, enum.members)
+                    or _("the types are: {0}").format(", ".join(enum.members)),
                 )
             if letting.payload is not None:
                 self.cx.typer.expr(letting.payload, {})
@@ -73,18 +81,18 @@ class Wheels:
         require_citation(cx, exc, exc.meta)
         wheel = cx.model.wheels.get(exc.wheel)
         if wheel is None:
-            cx.error(exc.span, f"unknown wheel '{exc.wheel}'", did_you_mean(exc.wheel, cx.model.wheels))
+            cx.error(exc.span, _("unknown wheel '{0}'").format(exc.wheel), did_you_mean(exc.wheel, cx.model.wheels))
             return
         periods = [p for p in wheel.periods if exc.period is None or p.label == exc.period]
         if not periods:
             cx.error(
                 exc.span,
-                f"wheel '{wheel.name}' has no period '{exc.period}'",
+                _("wheel '{0}' has no period '{1}'").format(wheel.name, exc.period),
                 did_you_mean(exc.period or "", [p.label for p in wheel.periods]),
             )
         for period in periods:
             if exc.slot not in [s.number for s in period.slots]:
-                cx.error(exc.span, f"wheel '{wheel.name}' has no slot {exc.slot} in '{period.label}'")
+                cx.error(exc.span, _("wheel '{0}' has no slot {1} in '{2}'").format(wheel.name, exc.slot, period.label))
         saved, cx.owner = cx.owner, exc.wheel
         cx.typer.expect(exc.condition, t.BOOL, {}, "a condition")
         enum = cx.model.enums.get(wheel.letting_type)
@@ -97,21 +105,21 @@ class Wheels:
         require_citation(cx, goal, goal.meta)
         cx.owner = goal.name
         if goal.measure is None:
-            cx.error(goal.span, f"goal '{goal.name}' measures nothing", "add: måling <udtryk>")
+            cx.error(goal.span, _("goal '{0}' measures nothing").format(goal.name), _("add: måling <udtryk>"))
             return
         typ = cx.typer.expr(goal.measure, {})
         if not isinstance(t.strip(typ), t.Num | t.Unknown):
-            cx.error(goal.measure.span, f"a key figure must be a number, this is a {typ}")
+            cx.error(goal.measure.span, _("a key figure must be a number, this is a {0}").format(typ))
         if not goal.direction:
             cx.error(
                 goal.span,
-                f"goal '{goal.name}' has no direction",
-                "add: retning skal falde | skal stige | må ikke stige | må ikke falde | skal nå … | følges",
+                _("goal '{0}' has no direction").format(goal.name),
+                _("add: retning skal falde | skal stige | må ikke stige | må ikke falde | skal nå … | følges"),
             )
         if goal.direction == n.Direction.NÅ and goal.target is None:
-            cx.error(goal.span, "'retning skal nå' needs a target value", "write: retning skal nå 25 %")
+            cx.error(goal.span, _("'retning skal nå' needs a target value"), _("write: retning skal nå 25 %"))
         for other in (goal.target, goal.baseline.value if goal.baseline else None):
             if other is not None:
                 otyp = cx.typer.expr(other, {})
                 if not t.comparable(typ, otyp):
-                    cx.error(other.span, f"a {otyp} cannot be compared with the key figure, a {typ}")
+                    cx.error(other.span, _("a {0} cannot be compared with the key figure, a {1}").format(otyp, typ))

@@ -14,7 +14,9 @@ from typing import Any
 
 import attrs
 
+from almen.dsl import i18n
 from almen.dsl.diagnostics import AlmenError
+from almen.dsl.i18n import _
 from almen.interpreter.api import Policy
 from almen.interpreter.explanation import Status, render
 
@@ -80,36 +82,56 @@ def rule_names(policy: Policy) -> set[str]:
     return {key.name for key, _ in policy.model.members() if key.kind in kinds}
 
 
+# The texts a scenario expects (an error, a line of the explanation) are compared in Danish, the
+# language the officers write scenarios in, whatever the language of this run's report.
+SCENARIO_LANGUAGE = "da"
+
+
 def _run_one(policy: Policy, file: Path, s: dict[str, Any], covered: set[str]) -> Outcome:
     name = s.get("name", "?")
     expect = s.get("expect", {})
     try:
-        answer = policy.decide(s["decision"], s.get("facts", {}), s["date"])
+        with i18n.use(SCENARIO_LANGUAGE):
+            answer = policy.decide(s["decision"], s.get("facts", {}), s["date"])
     except AlmenError as e:
+        with i18n.use(SCENARIO_LANGUAGE):
+            error = str(e)
         if expect.get("status") == "error":
             wanted = expect.get("error_contains", "")
-            if wanted in str(e):
+            if wanted in error:
                 return Outcome(str(file), name, True)
-            return Outcome(str(file), name, False, f"error {str(e)!r} does not contain {wanted!r}")
-        return Outcome(str(file), name, False, f"unexpected error: {e}")
+            return Outcome(
+                str(file),
+                name,
+                False,
+                _("error {error!r} does not contain {wanted!r}").format(error=error, wanted=wanted),
+            )
+        return Outcome(str(file), name, False, _("unexpected error: {error}").format(error=error))
     if answer.explanation is not None:
         for node in answer.explanation.walk():
             if node.status != Status.UNDETERMINED:  # exercised: it applied, or was decided not to
                 covered.add(node.name)
     problems = []
     if expect.get("status", Status.DETERMINED) != answer.status:
-        problems.append(f"status {answer.status}, expected {expect.get('status')}")
+        problems.append(
+            _("status {status}, expected {wanted}").format(status=answer.status, wanted=expect.get("status"))
+        )
     if "value" in expect and _plain(expect["value"]) != answer.value:
-        problems.append(f"value {json.dumps(answer.value, ensure_ascii=False)}, expected {_dump(expect['value'])}")
+        problems.append(
+            _("value {value}, expected {wanted}").format(value=_dump(answer.value), wanted=_dump(expect["value"]))
+        )
     if "value_includes" in expect and not _includes(answer.value, _plain(expect["value_includes"])):
-        problems.append(f"value {json.dumps(answer.value, ensure_ascii=False)} lacks {_dump(expect['value_includes'])}")
+        problems.append(
+            _("value {value} lacks {wanted}").format(value=_dump(answer.value), wanted=_dump(expect["value_includes"]))
+        )
     if "needs" in expect and list(expect["needs"]) != list(answer.needs):
-        problems.append(f"needs {list(answer.needs)}, expected {expect['needs']}")
+        problems.append(_("needs {needs}, expected {wanted}").format(needs=list(answer.needs), wanted=expect["needs"]))
     if answer.explanation is not None:
-        text = render(answer.explanation, "full")
+        with i18n.use(SCENARIO_LANGUAGE):
+            text = render(answer.explanation, "full")
         for snippet in expect.get("explanation_contains", []):
             if snippet not in text:
-                problems.append(f"explanation lacks {snippet!r}")
+                problems.append(_("explanation lacks {snippet!r}").format(snippet=snippet))
     return Outcome(str(file), name, not problems, "; ".join(problems))
 
 

@@ -20,6 +20,7 @@ import attrs
 
 from almen.dsl import types as t
 from almen.dsl.diagnostics import AlmenError
+from almen.dsl.i18n import _
 from almen.interpreter.api import Answer, Policy
 from almen.interpreter.errors import FactError, UnknownDecision
 from almen.interpreter.explanation import Status
@@ -61,7 +62,7 @@ def load_stock(path: str | Path) -> list[dict[str, Any]]:
     data = json.loads(Path(path).read_text(encoding="utf-8"), parse_float=Decimal)
     departments = data.get("afdelinger") if isinstance(data, dict) else None
     if not isinstance(departments, list):
-        raise FactError("afdelinger", "a list of departments in the stock file", departments)
+        raise FactError("afdelinger", _("a list of departments in the stock file"), departments)
     return departments
 
 
@@ -90,13 +91,15 @@ def plan(
     if decision is None:
         candidates = [d for d in policy.decisions if _is_shares(types.get(d))]
         if len(candidates) != 1:
-            found = ", ".join(candidates) or "ingen"
-            raise AlmenError(f"vælg beslutningen med andelene (--decision); kandidater: {found}")
+            found = ", ".join(candidates) or _("none")
+            raise AlmenError(
+                _("choose the decision that gives the shares (--decision); candidates: {found}").format(found=found)
+            )
         decision = candidates[0]
     elif decision not in policy.model.decisions:
         raise UnknownDecision(policy.id, decision, policy.decisions)
     elif not _is_shares(types.get(decision)):
-        raise AlmenError(f"beslutningen '{decision}' giver ikke andele (en post af brøker)")
+        raise AlmenError(_("the decision '{name}' gives no shares (a record of fractions)").format(name=decision))
     if fill is None:
         fill = {}
         for fact, typ in policy.schema.items():
@@ -105,7 +108,7 @@ def plan(
                 fill[fact] = fillers[0]
     for fact, by in fill.items():
         if fact not in policy.schema:
-            raise FactError(fact, "a declared fact to fill in", fact)
+            raise FactError(fact, _("a declared fact to fill in"), fact)
         if by not in policy.model.decisions:
             raise UnknownDecision(policy.id, by, policy.decisions)
     return Plan(decision, dwellings, turnover, tuple(sorted(fill.items())))
@@ -132,14 +135,16 @@ def simulate(
     low, high = policy.valid
     if low is not None and high is not None and (start < low or end > high):
         impact.notes.append(
-            f"{policy.id} {policy.version} gælder {low} – {high}; uden for den periode anvendes reglerne, "
-            "som de står på dens første eller sidste dag"
+            _(
+                "{policy} {version} is valid {low} – {high}; outside that its rules are applied as they stand "
+                "on its first or last day"
+            ).format(policy=policy.id, version=policy.version, low=low, high=high)
         )
     cuts = _cuts(policy, start, end)
     for i, department in enumerate(stock):
         where = f"afdelinger[{i}]"
         if not isinstance(department, dict):
-            raise FactError(where, "an object with a department's figures and facts", department)
+            raise FactError(where, _("an object with a department's figures and facts"), department)
         name = str(department.get("navn", f"afdeling {i + 1}"))
         dwellings = _number(department, how.dwellings, where)
         turnover = _number(department, how.turnover, where) / 100
@@ -188,7 +193,11 @@ def _shares(policy: Policy, how: Plan, facts: dict[str, Any], day: dt.date, wher
     answer = _decide(policy, how.decision, facts, day, where)
     if answer.status != Status.DETERMINED:
         missing = ", ".join(answer.needs)
-        raise AlmenError(f"{where}: bestanden mangler fakta til '{how.decision}': {missing}")
+        raise AlmenError(
+            _("{where}: the stock lacks facts for '{decision}': {missing}").format(
+                where=where, decision=how.decision, missing=missing
+            )
+        )
     return {k: Fraction(v) for k, v in answer.raw.items()}
 
 
@@ -202,8 +211,8 @@ def _decide(policy: Policy, decision: str, facts: dict[str, Any], day: dt.date, 
 def _number(department: dict[str, Any], key: str, where: str) -> Fraction:
     value = department.get(key)
     if isinstance(value, bool) or value is None:
-        raise FactError(f"{where}.{key}", "a number", value)
+        raise FactError(f"{where}.{key}", _("a number"), value)
     try:
         return Fraction(str(value))
     except ValueError:
-        raise FactError(f"{where}.{key}", "a number", value) from None
+        raise FactError(f"{where}.{key}", _("a number"), value) from None
