@@ -1,0 +1,50 @@
+"""Run the service with uvicorn: say where it listens, stop gracefully on SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import uvicorn
+
+from almen.interpreter.serve.app import create_app, say
+from almen.interpreter.serve.registry import Registry
+from almen.interpreter.serve.settings import Settings
+
+
+def loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(settings: Settings) -> int:
+    registry = Registry(settings.policies)  # a policy that does not load stops here, before binding
+    app = create_app(settings, registry)
+    for p in registry.policies():
+        say(f"politik {p.id} {p.version} sha256 {p.sha256[:12]}… ({len(p.decisions)} beslutninger)")
+    where = f"http://{settings.host}:{settings.port}"
+    if loopback(settings.host):
+        say(f"lytter på {where} — kun fra denne maskine (--host 0.0.0.0 for alle netværk)")
+    else:
+        say(f"lytter på {where} — tilgængelig fra netværket")
+        if not settings.auth:
+            say("advarsel: ingen adgangskontrol; giv tokens med --tokens-file eller ALMEN_SERVE_TOKENS")
+    say("adgang kræver bearer-token" if settings.auth else "ingen adgangskontrol (ingen tokens givet)")
+    say(f"dokumentation: {where}/docs · OpenAPI: {where}/openapi.json")
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        timeout_graceful_shutdown=int(settings.grace) if settings.grace else None,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    say("stoppet")
+    return 0 if server.started else 2
