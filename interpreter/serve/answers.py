@@ -22,7 +22,8 @@ from typing import Any
 
 import attrs
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from almen.interpreter.api import Answer, Policy
 from almen.interpreter.errors import EvaluationError, FactError
@@ -186,7 +187,7 @@ class Answers:
                 )
             items = _aiter(data)
         headers = {"X-Almen-Policy-Sha256": policy.sha256}
-        return StreamingResponse(self.stream(policy, decision, items), media_type=NDJSON[0], headers=headers)
+        return LineStream(self.stream(policy, decision, items), headers)
 
     async def lines(self, request: Request) -> AsyncIterator[Any]:
         """The JSON lines of a streamed body, each parsed as it arrives."""
@@ -207,7 +208,9 @@ class Answers:
 
     def line(self, line: bytes, count: int) -> Any:
         if count > self.settings.max_batch:
-            return Problem("too_large", f"for mange fakta-sæt: højst {self.settings.max_batch}", limit=self.settings.max_batch)
+            return Problem(
+                "too_large", f"for mange fakta-sæt: højst {self.settings.max_batch}", limit=self.settings.max_batch
+            )
         try:
             return parse_json(line)
         except Problem as p:
@@ -231,6 +234,25 @@ class Answers:
                     return
             yield _line(out)
             index += 1
+
+
+class LineStream(Response):
+    """JSON lines sent as they are made. Unlike Starlette's StreamingResponse it does not listen
+    for a disconnect while sending: that would take the request body that is still being read
+    (a JSON-lines body is answered line by line as it arrives)."""
+
+    def __init__(self, lines: AsyncIterator[bytes], headers: dict[str, str]):
+        self.status_code = 200
+        self.media_type = NDJSON[0]
+        self.background = None
+        self.init_headers(headers)  # no body given: no Content-Length, the answer is chunked
+        self.lines = lines
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        async for line in self.lines:
+            await send({"type": "http.response.body", "body": line, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def internal(e: Exception) -> Problem:

@@ -138,7 +138,10 @@ class Service:
                     self.metrics.set_live([p.stamp() for p in self.registry.policies()])
                     say(f"genindlæste {source.path}: sha256 {before[:12]}… → {now.policy.sha256[:12]}…")
                 elif source.error:
-                    say(f"genindlæsning af {source.path} mislykkedes; den forrige version er stadig i drift:\n{source.error}")
+                    say(
+                        f"genindlæsning af {source.path} mislykkedes; den forrige version er stadig i drift:\n"
+                        + source.error
+                    )
 
     def close(self) -> None:
         self.answers.pool.shutdown(wait=False, cancel_futures=True)
@@ -203,6 +206,7 @@ def create_app(settings: Settings, registry: Registry | None = None) -> Starlett
             if watcher is not None:
                 watcher.cancel()
             service.close()
+            say("stoppet; forespørgsler under vejs er besvaret")
 
     app = Starlette(
         routes=routes,
@@ -212,4 +216,3 @@ def create_app(settings: Settings, registry: Registry | None = None) -> Starlett
     )
     app.state.service = service
     return app
-

@@ -47,7 +47,7 @@ FALLBACK = """<!doctype html>
 
 def assets() -> Path | None:
     try:
-        import swagger_ui_bundle  # type: ignore[import-untyped]
+        import swagger_ui_bundle
     except ImportError:
         return None
     return Path(swagger_ui_bundle.swagger_ui_path)

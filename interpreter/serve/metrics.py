@@ -18,7 +18,11 @@ class Metrics:
             "almen_http_requests", "HTTP requests answered", ["method", "route", "status"], registry=r
         )
         self.latency = Histogram(
-            "almen_http_request_duration_seconds", "Time to answer an HTTP request", ["route"], buckets=_FAST, registry=r
+            "almen_http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            ["route"],
+            buckets=_FAST,
+            registry=r,
         )
         self.errors = Counter("almen_errors", "Error answers by code", ["code"], registry=r)
         self.decisions = Counter(
@@ -32,7 +36,9 @@ class Metrics:
             registry=r,
         )
         self.reloads = Counter("almen_policy_reloads", "Policies reloaded with a new sha256", ["policy"], registry=r)
-        self.live = Gauge("almen_policy_info", "The live policies (value 1)", ["policy", "version", "sha256"], registry=r)
+        self.live = Gauge(
+            "almen_policy_info", "The live policies (value 1)", ["policy", "version", "sha256"], registry=r
+        )
 
     def set_live(self, stamps: list[dict[str, str]]) -> None:
         self.live.clear()

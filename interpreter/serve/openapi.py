@@ -78,10 +78,10 @@ class _Document:
 
     def facts(self, policy: Policy, decision: str) -> str:
         """The fact schema as a component; its records as components shared by the policy's decisions."""
-        prefix = ascii_name(policy.id, segment(policy.version))
+        version = segment(policy.version)
         schema = fact_schema(policy, decision)
         defs = schema.pop("$defs", {})
-        names = {quote(k, safe=""): ascii_name(prefix, "facts", k) for k in defs}
+        names = {quote(k, safe=""): ascii_name(policy.id, version, "facts", k) for k in defs}
 
         def relink(node: Any) -> Any:
             if isinstance(node, dict):
@@ -98,7 +98,7 @@ class _Document:
             self.schemas.setdefault(names[quote(key, safe="")], relink(body))
         schema.pop("$schema", None)
         schema.pop("$id", None)  # an $id would make the components' references relative to it
-        name = ascii_name(prefix, decision, "facts")
+        name = ascii_name(policy.id, version, decision, "facts")
         self.schemas[name] = relink(schema)
         return name
 
@@ -190,7 +190,12 @@ class _Document:
             "type": "object",
             "required": ["decision", "date", "status", "level", "text", "policy"],
             "additionalProperties": False,
-            "properties": {**head, "level": {"type": "string", "enum": list(LEVELS)}, "text": {"type": "string"}, "policy": stamp},
+            "properties": {
+                **head,
+                "level": {"type": "string", "enum": list(LEVELS)},
+                "text": {"type": "string"},
+                "policy": stamp,
+            },
         }
         self.schemas[prefix + ".needs"] = {
             "type": "object",

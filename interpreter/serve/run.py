@@ -45,6 +45,11 @@ def serve(settings: Settings) -> int:
         lifespan="on",
     )
     server = uvicorn.Server(config)
-    server.run()
-    say("stoppet")
+    try:
+        # On SIGTERM or Ctrl-C uvicorn stops accepting, lets the requests under way finish (at
+        # most --grace seconds), and then ends the process by that same signal, as a service
+        # manager expects. The lifespan's end says "stoppet" first.
+        server.run()
+    except KeyboardInterrupt:
+        return 130
     return 0 if server.started else 2

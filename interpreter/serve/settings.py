@@ -47,6 +47,8 @@ def read_tokens(path: str | None) -> tuple[str, ...]:
     found += os.environ.get(TOKENS_ENV, "").replace(",", " ").split()
     if path and not found:
         raise AlmenError(f"tokenfilen {path} indeholder ingen tokens")
+    if not all(token.isascii() and token.isprintable() for token in found):
+        raise AlmenError("et token må kun indeholde synlige ASCII-tegn (det sendes i en HTTP-header)")
     return tuple(found)
 
 
