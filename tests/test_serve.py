@@ -6,6 +6,7 @@ accept exactly the requests `decide` accepts."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -60,6 +61,20 @@ def request_body(s: dict[str, Any], **extra: Any) -> bytes:
     return json.dumps({"facts": s.get("facts", {}), "date": s["date"], **extra}, default=str).encode()
 
 
+# A policy of its own, with a gap: no rule of 'tilskud' applies to a child (an evaluation error).
+GAP = {
+    "00_aftale.almen": 'politik hul {\n  version "1"\n  gyldig fra 2024-01-01 til 2027-12-31\n}\n',
+    "01_tilskud.almen": """fakta alder: heltal
+beslutning tilskud: kr
+  kilde "§ 1"
+regel tilskud.voksen
+  kilde "§ 1"
+  hvis alder >= 18
+  så 1000 kr
+""",
+}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -112,7 +127,11 @@ def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp: Path) -> Iterator[Server]:
-    s = Server(tmp, [KBH, KOEGE], "--log", str(tmp / "decisions.jsonl"), "--reload-interval", "0")
+    gap = tmp / "hul"
+    gap.mkdir()
+    for name, text in GAP.items():
+        (gap / name).write_text(text, encoding="utf-8")
+    s = Server(tmp, [KBH, KOEGE, gap], "--log", str(tmp / "decisions.jsonl"), "--reload-interval", "0")
     yield s
     s.stop()
 
@@ -145,13 +164,18 @@ def openapi(server: Server) -> dict[str, Any]:
     return dict(response.json())
 
 
+@functools.cache
+def policy_at(path: str) -> Any:
+    return load_policy(path)
+
+
 def python_answer(policy_path: str, s: dict[str, Any], level: str = "reason", redact: bool = False) -> Any:
-    policy = load_policy(policy_path)
+    policy = policy_at(policy_path)
     return plain(policy.decide(s["decision"], s.get("facts", {}), s["date"]).to_dict(level, redact))
 
 
 def decide_url(policy_path: str, decision: str, action: str = "") -> str:
-    policy = load_policy(policy_path)
+    policy = policy_at(policy_path)
     return f"/v1/policies/{policy.id}/{policy.version}/decisions/{decision}" + (f"/{action}" if action else "")
 
 
@@ -170,14 +194,14 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
 
 def test_health_ready_and_binding(server: Server) -> None:
     assert server.client.get("/health").json() == {"status": "ok"}
-    assert server.client.get("/ready").json() == {"status": "ready", "policies": 2}
+    assert server.client.get("/ready").json() == {"status": "ready", "policies": 3}
     assert f"lytter på http://127.0.0.1:{server.port} — kun fra denne maskine" in server.stderr
     assert "ingen adgangskontrol" in server.stderr
 
 
 def test_listings(server: Server, kbh_policy: Any) -> None:
     listed = server.client.get("/v1/policies").json()
-    assert [(p["id"], p["version"]) for p in listed] == [("koebenhavn", "2024-2027"), ("koege", "2025")]
+    assert [(p["id"], p["version"]) for p in listed] == [("koebenhavn", "2024-2027"), ("koege", "2025"), ("hul", "1")]
     assert listed[0]["sha256"] == kbh_policy.sha256
     assert listed[0]["valid_from"] == "2024-01-01" and listed[0]["valid_to"] == "2027-12-31"
     assert listed[0]["decisions"] == kbh_policy.decisions
@@ -228,7 +252,7 @@ def test_metrics(server: Server) -> None:
         s.name == "almen_decision_duration_seconds_count" for s in families["almen_decision_duration_seconds"].samples
     )
     info = [s for s in families["almen_policy_info"].samples]
-    assert {s.labels["policy"] for s in info} == {"koebenhavn", "koege"}
+    assert {s.labels["policy"] for s in info} == {"koebenhavn", "koege", "hul"}
 
 
 # ---------------------------------------------------------------- answers identical to the Python API
@@ -244,7 +268,7 @@ def test_decide_answers_as_the_python_api(server: Server, policy: str, scenario:
         return
     assert response.status_code == 200, response.text
     assert response.json() == python_answer(policy, scenario)
-    assert response.headers["x-almen-policy-sha256"] == load_policy(policy).sha256
+    assert response.headers["x-almen-policy-sha256"] == policy_at(policy).sha256
 
 
 def test_levels_and_redaction(server: Server, kbh_policy: Any) -> None:
@@ -385,6 +409,17 @@ def test_422_facts_and_date(server: Server) -> None:
     assert e["path"] == "date"
 
 
+def test_422_evaluation_error_points_at_the_policy(server: Server) -> None:
+    url = "/v1/policies/hul/1/decisions/tilskud"
+    assert server.client.post(url, json={"facts": {"alder": 30}, "date": "2024-05-01"}).json()["value"] == "1000.00"
+    e = assert_error(
+        server.client.post(url, json={"facts": {"alder": 10}, "date": "2024-05-01"}), 422, "evaluation_error"
+    )
+    assert e["message"] == "politikken kan ikke svare på disse fakta: no rule of 'tilskud' applies to these facts"
+    (d,) = e["diagnostics"]
+    assert (Path(d["file"]).name, d["line"], d["column"]) == ("01_tilskud.almen", 2, 1)
+
+
 def test_503_evaluation_time_limit(guarded: Server, kbh_policy: Any) -> None:
     person = {"alder": 30, "arbejdstimer_pr_uge": 37, "bruttoindkomst_pr_måned": "21000.50"}
     facts = {"husstand": {"ansøger": person, "øvrige": [person] * 10_000}}  # about 0.1 s of work
@@ -468,16 +503,22 @@ def test_openapi_document_validates(openapi: dict[str, Any]) -> None:
     assert facts["x-almen-reads"] == ["afdeling"] and facts["additionalProperties"] is False
 
 
+_validators: dict[str, Any] = {}
+
+
 def schema_of(openapi: dict[str, Any], name: str) -> Any:
+    if name in _validators:
+        return _validators[name]
     schema = {"$ref": "#/components/schemas/" + name, "components": openapi["components"]}
     cls = jsonschema.Draft202012Validator
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    _validators[name] = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return _validators[name]
 
 
 def component(policy_path: str, decision: str, part: str) -> str:
     from almen.interpreter.serve.openapi import ascii_name
 
-    p = load_policy(policy_path)
+    p = policy_at(policy_path)
     return ascii_name(p.id, p.version or "-", decision, part)
 
 

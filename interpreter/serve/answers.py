@@ -103,9 +103,12 @@ class Answers:
         if source is None:
             versions = [v for (i, v) in self.registry.index if i == pid]
             if not versions:
-                raise unknown("unknown_policy", f"ingen politik '{pid}'", pid, [i for i, _ in self.registry.index])
+                raise self.no_policy(pid)
             raise unknown("unknown_version", f"politikken {pid} har ingen version '{version}'", version, versions)
         return source.policy
+
+    def no_policy(self, pid: str) -> Problem:
+        return unknown("unknown_policy", f"ingen politik '{pid}'", pid, [i for i, _ in self.registry.index])
 
     def decision(self, request: Request) -> tuple[Policy, str]:
         policy = self.policy(request)

@@ -105,8 +105,7 @@ class Service:
         pid = request.path_params["policy"]
         found = [p for p in self.registry.policies() if p.id == pid]
         if not found:
-            request.path_params["version"] = ""
-            self.answers.policy(request)  # raises the 404 with the known ids
+            raise self.answers.no_policy(pid)
         versions = [{k: v for k, v in _summary(p).items() if k != "id"} for p in found]
         return json_response({"id": pid, "versions": versions})
 
@@ -130,18 +129,14 @@ class Service:
         while True:
             await asyncio.sleep(self.settings.reload_interval)
             for source in self.registry.changed():
-                before = source.policy.sha256
-                swapped = await asyncio.to_thread(self.registry.reload, source)
-                if swapped:
-                    now = self.registry.sources[[s.path for s in self.registry.sources].index(source.path)]
-                    self.metrics.reloads.labels(now.policy.id).inc()
+                fresh = await asyncio.to_thread(self.registry.reload, source)
+                if fresh is not None:
+                    self.metrics.reloads.labels(fresh.policy.id).inc()
                     self.metrics.set_live([p.stamp() for p in self.registry.policies()])
-                    say(f"genindlæste {source.path}: sha256 {before[:12]}… → {now.policy.sha256[:12]}…")
+                    say(f"genindlæste {source.path}: sha256 {source.policy.sha256[:12]}… → {fresh.policy.sha256[:12]}…")
                 elif source.error:
-                    say(
-                        f"genindlæsning af {source.path} mislykkedes; den forrige version er stadig i drift:\n"
-                        + source.error
-                    )
+                    say(f"genindlæsning af {source.path} mislykkedes; den forrige version er stadig i drift:")
+                    say(source.error)
 
     def close(self) -> None:
         self.answers.pool.shutdown(wait=False, cancel_futures=True)

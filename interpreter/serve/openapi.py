@@ -316,11 +316,6 @@ _COMMON: dict[str, Any] = {
             "children": {"type": "array", "items": {"$ref": REF + "ExplanationNode"}},
         },
     },
-    "Stamp": {
-        "type": "object",
-        "required": ["id", "version", "sha256"],
-        "properties": {"id": {"type": "string"}, "version": {"type": "string"}, "sha256": {"type": "string"}},
-    },
 }
 
 

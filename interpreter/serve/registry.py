@@ -94,26 +94,26 @@ class Registry:
         """The sources whose files changed since they were loaded."""
         return [s for s in self.sources if signature(s.path, s.policy) != s.signature]
 
-    def reload(self, source: Source) -> bool:
-        """Load `source` again; True when a new sha256 went live. Runs in a worker thread."""
+    def reload(self, source: Source) -> Source | None:
+        """Load `source` again; the new source when a new sha256 went live. Runs in a worker thread."""
         sig = signature(source.path, source.policy)
         try:
             policy = Policy(source.path)
         except PolicyError as e:
             source.signature, source.error = sig, e.render()
-            return False
+            return None
         except (AlmenError, OSError, UnicodeDecodeError) as e:
             source.signature, source.error = sig, str(e)
-            return False
+            return None
         fresh = Source(source.path, policy, signature(source.path, policy), _now())
         if policy.sha256 == source.policy.sha256:
             source.signature, source.error = fresh.signature, None
-            return False
+            return None
         sources = [fresh if s is source else s for s in self.sources]
         try:
             index = self._index(sources)
         except AlmenError as e:
             source.signature, source.error = sig, str(e)
-            return False
+            return None
         self.sources, self.index = sources, index  # one assignment each: readers see old or new
-        return True
+        return fresh
