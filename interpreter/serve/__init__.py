@@ -7,7 +7,7 @@ answer with the policy's id, version and sha256, and reloads a policy when its f
 Modules, one job each: `settings` (what the command line sets), `registry` (the loaded policies
 and their reload), `openapi` (the OpenAPI document from the policies), `answers` (decide,
 decide many, explain, needs), `problems` (errors as JSON), `guard` (auth, size limit, metrics
-middleware), `logs` (decision log), `metrics`, `docs_page` (Swagger UI, served locally), `app`
+middleware), `logs` (decision log), `metrics`, `docs_page` (RapiDoc, served locally), `app`
 (the routes), `run` (uvicorn). Needs the extra `almen[serve]`.
 """
 

@@ -175,7 +175,6 @@ def create_app(settings: Settings, registry: Registry | None = None) -> Starlett
         Route("/metrics", service.metrics_text, methods=["GET"]),
         Route("/openapi.json", service.openapi, methods=["GET"]),
         Route("/docs", docs_page.page, methods=["GET"]),
-        Route("/docs/start.js", docs_page.start, methods=["GET"]),
         Route("/v1/live", service.live, methods=["GET"]),
         Route("/v1/policies", service.policies, methods=["GET"]),
         Route("/v1/policies/{policy}", service.versions, methods=["GET"]),

@@ -1,6 +1,8 @@
-"""Interactive API docs: Swagger UI from the `swagger-ui-bundle` package, served by this service
-itself (no CDN: a letting system's network may reach nothing else). The page loads only files
-from /docs/assets and the document from /openapi.json; the content security policy says so."""
+"""Interactive API docs: RapiDoc from the `openapi-ui-bundles` package, served by this service
+itself (no CDN: a letting system's network may reach nothing else). RapiDoc reads OpenAPI 3.1
+and has "try it"; the Swagger UI on PyPI as static files (`swagger-ui-bundle`, 4.x) reads only
+3.0. The page loads only files from /docs/assets and the document from /openapi.json, and its
+Content-Security-Policy says so (RapiDoc's web font is not fetched; the browser's font is used)."""
 
 from __future__ import annotations
 
@@ -16,30 +18,22 @@ PAGE = """<!doctype html>
 <html lang="da">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>almen — beslutningstjeneste</title>
-<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<script defer src="/docs/assets/rapidoc-min.js"></script>
 </head>
 <body>
-<div id="swagger-ui"></div>
-<script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script src="/docs/start.js"></script>
+<rapi-doc spec-url="/openapi.json" render-style="read" schema-style="tree" show-header="false"
+  allow-server-selection="false" allow-spec-url-load="false" allow-spec-file-download="true"
+  allow-authentication="true" persist-auth="false" heading-text="almen" theme="light"></rapi-doc>
 </body>
 </html>
-"""
-
-START = """window.ui = SwaggerUIBundle({
-  url: "/openapi.json",
-  dom_id: "#swagger-ui",
-  validatorUrl: null,
-  deepLinking: true,
-  tryItOutEnabled: true
-});
 """
 
 FALLBACK = """<!doctype html>
 <html lang="da"><head><meta charset="utf-8"><title>almen — beslutningstjeneste</title></head>
 <body><h1>almen — beslutningstjeneste</h1>
-<p>Den interaktive dokumentation kræver pakken <code>swagger-ui-bundle</code>
+<p>Den interaktive dokumentation kræver pakken <code>openapi-ui-bundles</code>
 (<code>pip install 'almen[serve]'</code>). OpenAPI-dokumentet ligger på
 <a href="/openapi.json">/openapi.json</a>.</p></body></html>
 """
@@ -47,10 +41,10 @@ FALLBACK = """<!doctype html>
 
 def assets() -> Path | None:
     try:
-        import swagger_ui_bundle
+        from openapi_ui_bundles import rapidoc
     except ImportError:
         return None
-    return Path(swagger_ui_bundle.swagger_ui_path)
+    return Path(rapidoc.static_path)
 
 
 def static_files() -> StaticFiles | None:
@@ -61,7 +55,3 @@ def static_files() -> StaticFiles | None:
 async def page(request: Request) -> Response:
     html = PAGE if assets() is not None else FALLBACK
     return HTMLResponse(html, headers={"Content-Security-Policy": CSP})
-
-
-async def start(request: Request) -> Response:
-    return Response(START, media_type="text/javascript", headers={"Content-Security-Policy": CSP})

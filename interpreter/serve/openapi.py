@@ -206,7 +206,12 @@ class _Document:
         meta = policy.model.decisions[decision].meta
         title = meta.title or decision
         tag = f"{policy.id} {policy.version}".strip()
-        body = {"required": True, "content": {"application/json": {"schema": {"$ref": REF + prefix + ".request"}}}}
+        example = {"facts": {}, "date": (low or dt.date(2024, 1, 1)).isoformat()}
+        media = {
+            "schema": {"$ref": REF + prefix + ".request"},
+            "examples": {"tom": {"summary": "Ingen fakta: svaret siger, hvilke der mangler", "value": example}},
+        }
+        body = {"required": True, "content": {"application/json": media}}
         for action, summary, part in (
             ("", "Afgør", "answer"),
             ("explain", "Forklar", "explained"),
