@@ -206,7 +206,7 @@ class _Document:
         meta = policy.model.decisions[decision].meta
         title = meta.title or decision
         tag = f"{policy.id} {policy.version}".strip()
-        example = {"facts": {}, "date": (low or dt.date(2024, 1, 1)).isoformat()}
+        example: dict[str, Any] = {"facts": {}, "date": (low or dt.date(2024, 1, 1)).isoformat()}
         media = {
             "schema": {"$ref": REF + prefix + ".request"},
             "examples": {"tom": {"summary": "Ingen fakta: svaret siger, hvilke der mangler", "value": example}},
