@@ -656,3 +656,22 @@ def test_a_policy_that_does_not_load_stops_the_command(tmp: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "ingen politik" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("low", "high"), [("2024-01-01", "2027-12-31"), ("2025-09-01", "2029-12-31"), ("2019-06-15", "2020-02-29")]
+)
+def test_the_date_patterns_are_the_validity_period(low: str, high: str) -> None:
+    import datetime as dt
+    import re
+
+    from almen.interpreter.serve.openapi import date_schema
+
+    first, last = dt.date.fromisoformat(low), dt.date.fromisoformat(high)
+    patterns = [re.compile(p["pattern"]) for p in date_schema(first, last)["allOf"]]
+    day, wrong = first - dt.timedelta(days=800), []
+    while day <= last + dt.timedelta(days=800):
+        if all(p.match(day.isoformat()) for p in patterns) != (first <= day <= last):
+            wrong.append(day)
+        day += dt.timedelta(days=1)
+    assert not wrong

@@ -46,23 +46,17 @@ def date_schema(low: dt.date | None, high: dt.date | None) -> dict[str, Any]:
         schema["description"] = "The decision date, YYYY-MM-DD."
         return schema
     schema["description"] = f"The decision date, YYYY-MM-DD, within the policy's validity {low} – {high}."
-    schema["allOf"] = [{"pattern": _at_least(low.isoformat())}, {"pattern": _at_most(high.isoformat())}]
+    schema["allOf"] = [{"pattern": _beyond(low.isoformat(), True)}, {"pattern": _beyond(high.isoformat(), False)}]
     return schema
 
 
-def _at_least(text: str) -> str:
+def _beyond(text: str, later: bool) -> str:
+    """A pattern for the texts of the same shape that are `text` or sort after it (before it)."""
     alternatives = [re.escape(text)]
     for i, c in enumerate(text):
-        if c.isdigit() and c != "9":
-            alternatives.append(re.escape(text[:i]) + f"[{int(c) + 1}-9]")
-    return "^(" + "|".join(alternatives) + ")"
-
-
-def _at_most(text: str) -> str:
-    alternatives = [re.escape(text)]
-    for i, c in enumerate(text):
-        if c.isdigit() and c != "0":
-            alternatives.append(re.escape(text[:i]) + f"[0-{int(c) - 1}]")
+        if c.isdigit() and c != ("9" if later else "0"):
+            d = int(c)
+            alternatives.append(re.escape(text[:i]) + (f"[{d + 1}-9]" if later else f"[0-{d - 1}]"))
     return "^(" + "|".join(alternatives) + ")"
 
 
