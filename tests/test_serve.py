@@ -675,3 +675,28 @@ def test_the_date_patterns_are_the_validity_period(low: str, high: str) -> None:
             wrong.append(day)
         day += dt.timedelta(days=1)
     assert not wrong
+
+
+def test_what_counts_as_this_machine_only() -> None:
+    from almen.interpreter.serve.run import loopback
+
+    assert all(loopback(h) for h in ("127.0.0.1", "127.0.0.2", "::1", "localhost"))
+    assert not any(loopback(h) for h in ("0.0.0.0", "::", "192.168.1.10", "almen.example"))
+
+
+def test_tokens_from_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from almen.dsl.diagnostics import AlmenError
+    from almen.interpreter.serve.settings import TOKENS_ENV, read_tokens
+
+    f = tmp_path / "tokens"
+    f.write_text("# comment\n  abc-123  \n\nxyz\n", encoding="utf-8")
+    monkeypatch.setenv(TOKENS_ENV, "e1, e2")
+    assert read_tokens(str(f)) == ("abc-123", "xyz", "e1", "e2")
+    monkeypatch.delenv(TOKENS_ENV)
+    assert read_tokens(None) == ()
+    f.write_text("# only a comment\n", encoding="utf-8")
+    with pytest.raises(AlmenError, match="ingen tokens"):
+        read_tokens(str(f))
+    monkeypatch.setenv(TOKENS_ENV, "bøf")
+    with pytest.raises(AlmenError, match="ASCII"):
+        read_tokens(None)
