@@ -389,6 +389,14 @@ def test_413_too_large(server: Server, guarded: Server) -> None:
     three = [{"facts": {}, "date": "2024-03-01"}] * 3
     e = assert_error(guarded.client.post(BASE + "/trappe/many", json=three, headers=auth), 413, "too_large")
     assert e["limit"] == 2
+    lines = "".join(json.dumps(x) + "\n" for x in three).encode()
+    streamed = guarded.client.post(
+        BASE + "/trappe/many", content=lines, headers={**auth, "content-type": "application/x-ndjson"}
+    )
+    items = [json.loads(x) for x in streamed.text.splitlines()]  # answered until the limit, then told
+    # the first two are answered (or refused by the 20 ms limit of this server), the third is over the limit
+    assert all(x.get("status") == "undetermined" or x["error"]["code"] == "timeout" for x in items[:2])
+    assert items[2]["index"] == 2 and items[2]["error"]["code"] == "too_large" and len(items) == 3
 
 
 def test_422_facts_and_date(server: Server) -> None:
