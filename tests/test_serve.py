@@ -708,3 +708,22 @@ def test_tokens_from_file_and_environment(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv(TOKENS_ENV, "bøf")
     with pytest.raises(AlmenError, match="ASCII"):
         read_tokens(None)
+
+
+def test_ready_is_503_once_stopping_begins() -> None:
+    import asyncio
+
+    from almen.interpreter.serve import Settings, create_app
+
+    app = create_app(Settings(policies=(KOEGE,), reload_interval=0))
+
+    async def ready() -> list[Any]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://almen") as c:
+            before = await c.get("/ready")
+            app.state.service.stopping = True  # what the first SIGTERM sets (run._Server.handle_exit)
+            return [before, await c.get("/ready"), await c.get("/health")]
+
+    before, during, health = asyncio.run(ready())
+    assert before.json() == {"status": "ready", "policies": 1}
+    assert assert_error(during, 503, "not_ready")["message"] == "tjenesten lukker ned"
+    assert health.status_code == 200

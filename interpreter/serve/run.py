@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+from types import FrameType
+from typing import Any
 
 import uvicorn
 
@@ -18,6 +20,18 @@ def loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, which tells the service at the first signal: /ready answers 503 from then."""
+
+    def __init__(self, config: uvicorn.Config, service: Any):
+        super().__init__(config)
+        self.service = service
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.service.stopping = True
+        super().handle_exit(sig, frame)
 
 
 def serve(settings: Settings) -> int:
@@ -44,7 +58,7 @@ def serve(settings: Settings) -> int:
         server_header=False,
         lifespan="on",
     )
-    server = uvicorn.Server(config)
+    server = _Server(config, app.state.service)
     try:
         # On SIGTERM or Ctrl-C uvicorn stops accepting, lets the requests under way finish (at
         # most --grace seconds), and then ends the process by that same signal, as a service
