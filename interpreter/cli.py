@@ -139,6 +139,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("policy")
     p.add_argument("decision", nargs="?", help="one decision; all of them when left out")
 
+    p = sub.add_parser("serve", help="serve the policies' decisions over HTTP (needs almen[serve])")
+    p.add_argument("policies", nargs="+", metavar="POLICY")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8181)
+    p.add_argument("--tokens-file", help="bearer tokens, one a line (also: ALMEN_SERVE_TOKENS)")
+    p.add_argument("--log", metavar="FILE", help="append a decision record (JSON line) per answer to FILE")
+    p.add_argument("--log-facts", action="store_true", help="include the facts in clear (not for redacted requests)")
+    p.add_argument("--log-key-file", help="key of the facts' HMAC in the log (also: ALMEN_SERVE_LOG_KEY)")
+    p.add_argument("--max-body", type=int, default=1 << 20, help="bytes of a request body (default 1 MiB)")
+    p.add_argument("--max-batch", type=int, default=10_000, help="fact sets in one decide-many request")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds for one evaluation (default 5)")
+    p.add_argument("--reload-interval", type=float, default=2.0, help="seconds between looks for edits; 0: never")
+    p.add_argument("--grace", type=float, default=10.0, help="seconds to finish requests at shutdown")
+
     for command in sub.choices.values():  # `--lang` before or after the command
         command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=_LANG_HELP)
     parser.add_argument("--lang", choices=LANGUAGES, default=None, help=_LANG_HELP)
@@ -164,6 +178,7 @@ def _run(args: argparse.Namespace) -> int:
             "simulate": _simulate,
             "schema": _schema,
             "docs": _docs,
+            "serve": _serve,
         }
         code = int(handler[args.command](args, out))
         sys.stdout.flush()  # here, where a closed pipe can still be told
@@ -409,6 +424,28 @@ def _schema(args: argparse.Namespace, out: Console) -> int:
     schema = fact_schema(policy, args.decision) if args.decision else decisions_schema(policy)
     out.print(json.dumps(schema, ensure_ascii=False, indent=2), markup=False)
     return OK
+
+
+def _serve(args: argparse.Namespace, out: Console) -> int:
+    try:
+        from almen.interpreter.serve import run, settings
+    except ImportError as e:
+        raise AlmenError(f"almen serve needs the extra: pip install 'almen[serve]' ({e.name} is missing)") from None
+    config = settings.Settings(
+        policies=tuple(Path(p) for p in args.policies),
+        host=args.host,
+        port=args.port,
+        tokens=settings.read_tokens(args.tokens_file),
+        log=Path(args.log) if args.log else None,
+        log_facts=args.log_facts,
+        log_key=settings.read_log_key(args.log_key_file),
+        max_body=args.max_body,
+        max_batch=args.max_batch,
+        timeout=args.timeout,
+        reload_interval=args.reload_interval,
+        grace=args.grace,
+    )
+    return run.serve(config)
 
 
 def _simulate(args: argparse.Namespace, out: Console) -> int:

@@ -46,7 +46,7 @@ def record(
         "value": answer.redactor().json(answer.value) if redact else answer.value,
     }
     if key is not None:
-        line["facts_hmac_sha256"] = hmac.new(key, canonical, hashlib.sha256).hexdigest()
+        line["facts_hmac"] = hmac.new(key, canonical, hashlib.sha256).hexdigest()
     if answer.status == Status.UNDETERMINED:
         line["needs"] = list(answer.needs)
     if include_facts:
