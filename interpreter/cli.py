@@ -25,7 +25,9 @@ from almen.interpreter.tools.diff import diff
 from almen.interpreter.tools.render import render_policy
 from almen.interpreter.tools.report import RENDERERS, DiffReport, approx
 from almen.interpreter.tools.schema import decisions_schema, fact_schema
+from almen.interpreter.tools.shrink import counterexamples
 from almen.interpreter.tools.simulate import load_stock, simulate
+from almen.interpreter.tools.summary import pictures, summarise
 from almen.interpreter.values import show
 
 OK, FINDINGS, USAGE = 0, 1, 2
@@ -271,7 +273,12 @@ def _diff(args: argparse.Namespace, out: Console) -> int:
         start, end = _period(new, args.start, args.end)
         impact = (simulate(old, stock, start, end), simulate(new, stock, start, end))
     verdicts = [] if args.no_classify else _classifications(old, new, changes, args.examples)
-    rendered = RENDERERS[args.format](DiffReport(changes, old.stamp(), new.stamp(), impact, verdicts))
+    examples = [c for v in verdicts for c in counterexamples(old, new, v)]
+    entries = summarise(old.model, new.model, changes)
+    drawn = pictures(old.model, new.model, entries)
+    valid = (old.valid, new.valid)
+    report = DiffReport(changes, old.stamp(), new.stamp(), impact, verdicts, entries, drawn, examples, valid)
+    rendered = RENDERERS[args.format](report)
     out.print(rendered, markup=False, highlight=False)
     return FINDINGS if changes else OK
 

@@ -23,6 +23,7 @@ import attrs
 from almen.dsl import nodes as n
 from almen.dsl.check import Model
 from almen.interpreter.tools.diff import Change
+from almen.interpreter.tools.wheel_svg import period_svg
 from almen.interpreter.tools.wheel_view import denominator, letting_label, period_shares, slot_text
 from almen.interpreter.tools.words import dates_in, literal_delta, share_words, signed_share, value_words
 
@@ -466,3 +467,21 @@ def citation_lines(e: Entry, indent: str = "") -> list[str]:
     if e.new_citation:
         lines.append(f"{indent}kilde nu: {e.new_citation}")
     return lines
+
+
+def pictures(old: Model, new: Model, entries: list[Entry]) -> dict[Figure, tuple[str | None, str | None]]:
+    """Every figure of the summary drawn: the wheel period in the old version and in the new."""
+    out: dict[Figure, tuple[str | None, str | None]] = {}
+    for e in entries:
+        for f in e.figures:
+            drawn: list[str | None] = []
+            for word, model, label in (("før", old, f.old_period), ("nu", new, f.new_period)):
+                w = model.wheels.get(f.wheel)
+                p = _period(w, label)
+                if w is None or p is None:
+                    drawn.append(None)
+                    continue
+                title = f"Udlejningshjul {w.meta.title or w.name}, periode {p.label} ({word})"
+                drawn.append(period_svg(p, _members(model, w), title, f"{word}-{f.wheel}-{p.label}"))
+            out[f] = (drawn[0], drawn[1])
+    return out
