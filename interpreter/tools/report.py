@@ -329,7 +329,7 @@ details pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85em}
 
 def changed_words(before: str, after: str) -> tuple[str, str]:
     """Both texts escaped, with the words that differ marked (<del> in the old, <ins> in the new)."""
-    a, b = re.findall(r"\S+|\s+", before), re.findall(r"\S+|\s+", after)
+    a, b = re.findall(r"\s*\S+\s*", before), re.findall(r"\s*\S+\s*", after)
     old, new = [], []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         x, y = html.escape("".join(a[i1:i2])), html.escape("".join(b[j1:j2]))
