@@ -194,9 +194,9 @@ def text(r: DiffReport) -> str:
     for v in r.verdicts:
         lines.append(f"{v.decision}: {VERDICTS.get(v.verdict, v.verdict)}.")
         lines.append(f"  Søgt: {searched(v)}.")
-        for c in _examples_of(r, v):
-            lines.append(f"  {example_sentence(c, r.old, r.new)}")
-            lines.append(f"  (fakta: {_example_json(c, None)})")
+        for ex in _examples_of(r, v):
+            lines.append(f"  {example_sentence(ex, r.old, r.new)}")
+            lines.append(f"  (fakta: {_example_json(ex, None)})")
         lines.append("")
     if r.changes:
         lines += [f"ALLE ÆNDRINGER ({n})"]
@@ -285,9 +285,9 @@ def markdown(r: DiffReport) -> str:
         out += ["## Husstande, der får et andet svar", ""]
     for v in r.verdicts:
         out += [f"**{_md(v.decision)}**: {_md(VERDICTS.get(v.verdict, v.verdict))}. Søgt: {_md(searched(v))}.", ""]
-        for c in _examples_of(r, v):
-            out += [_md(example_sentence(c, r.old, r.new)), ""]
-            out += ["<details><summary>Fakta som JSON</summary>", "", "```json", _example_json(c), "```", "</details>"]
+        for ex in _examples_of(r, v):
+            out += [_md(example_sentence(ex, r.old, r.new)), ""]
+            out += ["<details><summary>Fakta som JSON</summary>", "", "```json", _example_json(ex), "```", "</details>"]
             out.append("")
     if r.changes:
         out += [f"## Alle ændringer ({len(r.changes)})", ""]
@@ -388,9 +388,10 @@ def page(r: DiffReport) -> str:
     for v in r.verdicts:
         body.append(f"<h3>{esc(v.decision)}: {esc(VERDICTS.get(v.verdict, v.verdict))}</h3>")
         body.append(f"<p>Søgt: {esc(searched(v))}.</p>")
-        for c in _examples_of(r, v):
-            body.append(f'<div class="example"><p>{esc(example_sentence(c, r.old, r.new))}</p>')
-            body.append(f"<details><summary>Fakta som JSON</summary><pre>{esc(_example_json(c))}</pre></details></div>")
+        for ex in _examples_of(r, v):
+            body.append(f'<div class="example"><p>{esc(example_sentence(ex, r.old, r.new))}</p>')
+            facts = esc(_example_json(ex))
+            body.append(f"<details><summary>Fakta som JSON</summary><pre>{facts}</pre></details></div>")
     if r.changes:
         body.append(f"<h2>Alle ændringer ({len(r.changes)})</h2>")
         rows = []

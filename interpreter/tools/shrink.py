@@ -116,7 +116,8 @@ def counterexamples(old: Policy, new: Policy, verdict: Classification) -> list[C
             continue
         small = shrink(old, new, verdict.decision, facts, day)
         a, b = answers(old, new, verdict.decision, small, day)
-        deciding, needed = [], []
+        deciding: list[Path] = []
+        needed: list[Path] = []
         for path, _ in shown(small):
             pair = answers(old, new, verdict.decision, without(small, path), day)
             (needed if None in pair else deciding).append(path)

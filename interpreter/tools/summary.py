@@ -223,7 +223,7 @@ def _period_pairs(old: n.Wheel | None, new: n.Wheel | None, group: list[Change])
             if c.part == "" and c.change in ("added", "removed"):  # the whole wheel
                 labels = new_labels if c.change == "added" else old_labels
                 for label in sorted(labels):
-                    pair = (None, label) if c.change == "added" else (label, None)
+                    pair: tuple[str | None, str | None] = (None, label) if c.change == "added" else (label, None)
                     if pair not in pairs:
                         pairs.append(pair)
             continue

@@ -15,6 +15,7 @@ import html
 import math
 import re
 from collections.abc import Sequence
+from fractions import Fraction
 
 from almen.dsl import nodes as n
 from almen.interpreter.tools.wheel_view import (
@@ -133,7 +134,7 @@ def _legend(
         out.append(f'<text x="{x + 22}" y="{y}" {text}>{_esc(f"{letting_label(m)}: {shown(fixed[m], den)}")}</text>')
         y += 21
     if cond:
-        total = sum(w for *_, w in cond)
+        total = sum((w for *_, w in cond), Fraction(0))
         slots = ", ".join(str(s) for s in sorted({s for s, _, _ in cond}))
         out.append(f'<rect x="{x}" y="{y - 11}" width="14" height="14" fill="url(#{uid}-h)"/>')
         out.append(
