@@ -3,7 +3,6 @@ every format, wheels drawn before and after, and every text from a policy escape
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
 import json
@@ -20,6 +19,7 @@ from almen.interpreter.api import Policy
 from almen.interpreter.cli import main
 from almen.interpreter.tools.diff import diff
 from almen.interpreter.tools.report import RENDERERS, DiffReport, changed_words
+from almen.interpreter.tools.shrink import without
 from almen.interpreter.tools.summary import pictures, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,15 +61,6 @@ def shown_paths(facts: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...
     return [prefix] if prefix else []
 
 
-def removed(facts: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
-    out = copy.deepcopy(facts)
-    here = out
-    for key in path[:-1]:
-        here = here[key]
-    del here[path[-1]]
-    return out
-
-
 def test_every_counterexample_names_only_facts_that_matter(shipped: tuple[Policy, Policy, dict[str, Any]]) -> None:
     old, new, report = shipped
     examples = report["counterexamples"]
@@ -79,7 +70,7 @@ def test_every_counterexample_names_only_facts_that_matter(shipped: tuple[Policy
         a, b = yes_no(old, c["decision"], c["facts"], day), yes_no(new, c["decision"], c["facts"], day)
         assert (a, b) == (c["old_answer"], c["new_answer"]) and a != b
         for path in shown_paths(c["facts"]):
-            smaller = removed(c["facts"], path)
+            smaller = without(c["facts"], path)
             x, y = yes_no(old, c["decision"], smaller, day), yes_no(new, c["decision"], smaller, day)
             needed = x is None or y is None
             assert needed or x == y, f"{'.'.join(path)} can be left out of {c['facts']}"
