@@ -20,6 +20,7 @@ from almen.interpreter.api import Policy, decision_record
 from almen.interpreter.errors import FactError, UnknownDecision
 from almen.interpreter.explanation import LEVELS, REDACTED, Node
 from almen.interpreter.tools import golden
+from almen.interpreter.tools.answers import compare, scenarios
 from almen.interpreter.tools.classify import Classification, classifiable, classify_over_time
 from almen.interpreter.tools.diff import diff
 from almen.interpreter.tools.render import render_policy
@@ -77,7 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--from", dest="start", help="impact period start (default: the new version's validity)")
     p.add_argument("--to", dest="end", help="impact period end")
     p.add_argument("--no-classify", action="store_true", help="skip the permissiveness search of yes/no decisions")
-    p.add_argument("--examples", nargs="*", default=[], help="scenario files whose facts seed that search")
+    p.add_argument(
+        "--examples",
+        nargs="*",
+        default=[],
+        help="scenario files: answered under both versions, and seeding that search",
+    )
 
     p = sub.add_parser("simulate", help="expected vacancies per letting type for a housing stock")
     p.add_argument("policy")
@@ -277,7 +283,8 @@ def _diff(args: argparse.Namespace, out: Console) -> int:
     entries = summarise(old.model, new.model, changes)
     drawn = pictures(old.model, new.model, entries)
     valid = (old.valid, new.valid)
-    report = DiffReport(changes, old.stamp(), new.stamp(), impact, verdicts, entries, drawn, examples, valid)
+    answers = compare(old, new, scenarios(args.examples)) if args.examples else None
+    report = DiffReport(changes, old.stamp(), new.stamp(), impact, verdicts, entries, drawn, examples, valid, answers)
     rendered = RENDERERS[args.format](report)
     out.print(rendered, markup=False, highlight=False)
     return FINDINGS if changes else OK

@@ -168,3 +168,58 @@ def test_changed_words_are_marked() -> None:
     old, new = changed_words("plads 9 går <på> skift", "plads 9 går helt til anvisning")
     assert old == "plads 9 går <del>&lt;på&gt; skift</del>"
     assert new == "plads 9 går <ins>helt til anvisning</ins>"
+
+
+def test_answers_that_change_under_the_draft() -> None:
+    report = json.loads(
+        run(
+            "diff",
+            str(KBH / "2024-2027"),
+            str(KBH / "udkast-forlængelse"),
+            "--format",
+            "json",
+            "--no-classify",
+            "--examples",
+            str(GOLDEN),
+        )
+    )
+    answers = report["answers"]
+    assert answers["asked"] == sum(
+        len(json.loads(f.read_text(encoding="utf-8"))["scenarios"]) for f in GOLDEN.glob("*.json")
+    )
+    changed = {(c["decision"], c["date"]): c for c in answers["changed"]}
+    assert set(changed) == {("andele", "2026-01-01"), ("hjul", "2026-01-01")}
+    # Figur 7 from 2026: anvisning 3/9 + 1/18 → 4/9, venteliste 1/9 + 1/18 → 1/9
+    shares = changed[("andele", "2026-01-01")]
+    assert json.loads(shares["old"]) == {"fleksibel": "4/9", "kommunal_anvisning": "7/18", "venteliste": "1/6"}
+    assert json.loads(shares["new"]) == {"fleksibel": "4/9", "kommunal_anvisning": "4/9", "venteliste": "1/9"}
+    # vacancy 27 is slot 9 on the wheel's third turn: på skift gave its first chain, venteliste
+    slot = changed[("hjul", "2026-01-01")]
+    assert json.loads(slot["old"])["type"] == "venteliste" and json.loads(slot["new"])["type"] == "kommunal_anvisning"
+    text = run(
+        "diff", str(KBH / "2024-2027"), str(KBH / "udkast-forlængelse"), "--no-classify", "--examples", str(GOLDEN)
+    )
+    assert "før: fleksibel 4/9, kommunal anvisning 7/18, venteliste 1/6" in text
+
+
+def test_answers_of_successive_agreements_use_each_versions_own_rules() -> None:
+    report = json.loads(
+        run(
+            "diff",
+            str(KBH / "2019-2023"),
+            str(KBH / "2024-2027"),
+            "--format",
+            "json",
+            "--no-classify",
+            "--examples",
+            str(GOLDEN),
+        )
+    )
+    rows = [c for c in report["answers"]["changed"] if c["decision"] == "andele" and c["date"] == "2024-05-01"]
+    assert rows and all(c["old_date"] == "2023-12-31" and c["new_date"] == "2024-05-01" for c in rows)
+    # 2019-2023: hver tredje bolig til anvisning (§ 5.1); 2024-2027 trin 1: 3/9 + 1/9 (Figur 6)
+    assert any(
+        json.loads(c["old"])["kommunal_anvisning"] == "1/3" and json.loads(c["new"])["kommunal_anvisning"] == "4/9"
+        for c in rows
+    )
+    assert report["answers"]["one_sided"] > 0  # scenarios of decisions new in 2024 (tilskud, gangkollegium, …)

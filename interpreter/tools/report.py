@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from almen.interpreter.tools.answers import Answers, Changed
 from almen.interpreter.tools.classify import Classification
 from almen.interpreter.tools.diff import Change
 from almen.interpreter.tools.shrink import Counterexample, shown
@@ -40,6 +41,7 @@ class DiffReport:
     pictures: dict[Figure, tuple[str | None, str | None]] = attrs.Factory(dict)  # SVG before, after
     examples: list[Counterexample] = attrs.Factory(list)
     valid: tuple[Valid, Valid] = ((None, None), (None, None))  # the old and new version's validity
+    answers: Answers | None = None  # the example fact sets under both versions
 
 
 VERBS = {"added": "tilføjet", "removed": "fjernet", "changed": "ændret"}
@@ -134,6 +136,52 @@ def _example_json(c: Counterexample, indent: int | None = 1) -> str:
     return json.dumps(c.facts, ensure_ascii=False, indent=indent, default=str)
 
 
+# ---------------------------------------------------------------- answers that change
+
+
+def answer_words(text: str) -> str:
+    """An answer's JSON in words: {"fleksibel": "4/9", …} → fleksibel 4/9, …"""
+    try:
+        return _words_of(json.loads(text))
+    except ValueError:
+        return text
+
+
+def _words_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k.replace('_', ' ')} {_words_of(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(_words_of(v) for v in value) + "]"
+    if isinstance(value, str) and re.fullmatch(r"[a-zæøå]+(_[a-zæøå]+)+", value):
+        return value.replace("_", " ")  # a choice: kommunal_anvisning
+    return _value_words(value)
+
+
+def _answer_side(text: str, day: str, date: str) -> str:
+    words = answer_words(text)
+    return words if day == date else f"{words} (efter reglerne pr. {dates_in(day)})"
+
+
+def answers_intro(a: Answers) -> str:
+    text = (
+        f"{a.asked} eksempler (de gyldne scenarier) er besvaret efter begge versioner; "
+        f"{len(a.changed)} får et andet svar."
+    )
+    if a.one_sided:
+        text += f" {a.one_sided} gælder en beslutning, som kun den ene version har."
+    return text + " En dato uden for en versions gyldighed besvares efter dens regler på nærmeste dag."
+
+
+def _answer_row(c: Changed) -> tuple[str, str, str, str, str]:
+    return (
+        c.decision,
+        f"{c.name} ({c.file})",
+        dates_in(c.date),
+        _answer_side(c.old, c.old_date, c.date),
+        _answer_side(c.new, c.new_date, c.date),
+    )
+
+
 # ---------------------------------------------------------------- the impact
 
 
@@ -189,6 +237,11 @@ def text(r: DiffReport) -> str:
         for label, letting, x, y in _impact_rows(*r.impact):
             lines.append(f"  {label:>14}  {letting:<22} {amount(x):>10} → {amount(y):>10}  ({signed(y - x):>8})")
         lines.append("")
+    if r.answers is not None:
+        lines += ["SVAR, DER ÆNDRES", answers_intro(r.answers)]
+        for decision, name, date, before, after in map(_answer_row, r.answers.changed):
+            lines += [f"  {decision} · {name}, {date}:", f"    før: {before}", f"    nu:  {after}"]
+        lines.append("")
     if r.verdicts:
         lines += ["HUSSTANDE, DER FÅR ET ANDET SVAR", ""]
     for v in r.verdicts:
@@ -232,6 +285,7 @@ def as_json(r: DiffReport) -> str:
         "changes": [c.to_dict() for c in r.changes],
         "classification": [v.to_dict() for v in r.verdicts],
         "counterexamples": [c.to_dict() for c in r.examples],
+        "answers": r.answers.to_dict() if r.answers is not None else None,
     }
     if r.impact is not None:
         a, b = r.impact
@@ -281,6 +335,12 @@ def markdown(r: DiffReport) -> str:
         for label, letting, x, y in _impact_rows(*r.impact):
             out.append(f"| {label} | {_md(letting)} | {amount(x)} | {amount(y)} | {signed(y - x)} |")
         out.append("")
+    if r.answers is not None:
+        out += ["## Svar, der ændres", "", _md(answers_intro(r.answers)), ""]
+        if r.answers.changed:
+            out += ["| beslutning | scenarie | dato | før | nu |", "|---|---|---|---|---|"]
+            out += ["| " + " | ".join(_md(x) for x in _answer_row(c)) + " |" for c in r.answers.changed]
+            out.append("")
     if r.verdicts:
         out += ["## Husstande, der får et andet svar", ""]
     for v in r.verdicts:
@@ -383,6 +443,17 @@ def page(r: DiffReport) -> str:
         )
         body.append("<table><tr><th>år</th><th>udlejningstype</th><th>før</th><th>nu</th><th>forskel</th></tr>")
         body.append(cells + "</table>")
+    if r.answers is not None:
+        body.append(f"<h2>Svar, der ændres</h2><p>{esc(answers_intro(r.answers))}</p>")
+        if r.answers.changed:
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{esc(x)}</td>" for x in _answer_row(c)) + "</tr>" for c in r.answers.changed
+            )
+            body.append(
+                '<table><colgroup><col style="width:12%"><col style="width:28%"><col style="width:12%">'
+                '<col style="width:24%"><col style="width:24%"></colgroup><tr><th>beslutning</th><th>scenarie</th>'
+                f"<th>dato</th><th>før</th><th>nu</th></tr>{rows}</table>"
+            )
     if r.verdicts:
         body.append("<h2>Husstande, der får et andet svar</h2>")
     for v in r.verdicts:
