@@ -22,7 +22,7 @@ import attrs
 from almen.interpreter.tools.answers import Answers, Changed
 from almen.interpreter.tools.classify import Classification
 from almen.interpreter.tools.diff import Change
-from almen.interpreter.tools.shrink import Counterexample, shown
+from almen.interpreter.tools.shrink import Counterexample
 from almen.interpreter.tools.simulate import Impact
 from almen.interpreter.tools.summary import Entry, Figure, citation_lines, text_lines
 from almen.interpreter.tools.words import date_words, dates_in, number_words
@@ -114,18 +114,29 @@ def _value_words(value: Any) -> str:
     return dates_in(text)
 
 
-def household(c: Counterexample) -> list[tuple[str, str]]:
-    """The shrunk facts as (what, value) in words: 'husstand, ansøger, alder' → '21'."""
-    return [(", ".join(p.replace("_", " ") for p in path), _value_words(value)) for path, value in shown(c.facts)]
+def household(facts: Any) -> str:
+    """Shrunk facts in words, nested as the facts are: 'husstand: ansøger (alder 21, …), partner intet'."""
+    if not isinstance(facts, dict):
+        return _value_words(facts)
+    parts = []
+    for key, value in facts.items():
+        name = key.replace("_", " ")
+        if isinstance(value, dict) and value:
+            parts.append(f"{name} ({household(value)})")
+        else:
+            parts.append(f"{name} {_value_words(value)}")
+    return ", ".join(parts)
 
 
-def example_sentence(c: Counterexample, old: dict[str, str], new: dict[str, str]) -> str:
-    facts = "; ".join(f"{what}: {value}" for what, value in household(c)) or "ingen oplysninger"
-    yes, no = (_version(old), _version(new)) if c.old_answer else (_version(new), _version(old))
-    return (
-        f"Med {facts} er svaret på «{c.decision}» ja efter {yes}, men nej efter {no} "
-        f"(beslutningsdato {date_words(c.day)})."
-    )
+def example_sentence(c: Counterexample, r: DiffReport) -> str:
+    facts = "; ".join(f"{k.replace('_', ' ')}: {household(v)}" for k, v in c.facts.items()) or "ingen oplysninger"
+    yes, no = (_version(r.old), _version(r.new)) if c.old_answer else (_version(r.new), _version(r.old))
+    when = f"beslutningsdato {date_words(c.day)}"
+    for stamp, (low, high) in ((r.old, r.valid[0]), (r.new, r.valid[1])):
+        nearest = low if low is not None and c.day < low else high if high is not None and c.day > high else None
+        if nearest is not None:
+            when += f"; {_version(stamp)} efter sine regler pr. {date_words(nearest)}"
+    return f"Med {facts} er svaret på «{c.decision}» ja efter {yes}, men nej efter {no} ({when})."
 
 
 def _examples_of(r: DiffReport, v: Classification) -> list[Counterexample]:
@@ -248,7 +259,7 @@ def text(r: DiffReport) -> str:
         lines.append(f"{v.decision}: {VERDICTS.get(v.verdict, v.verdict)}.")
         lines.append(f"  Søgt: {searched(v)}.")
         for ex in _examples_of(r, v):
-            lines.append(f"  {example_sentence(ex, r.old, r.new)}")
+            lines.append(f"  {example_sentence(ex, r)}")
             lines.append(f"  (fakta: {_example_json(ex, None)})")
         lines.append("")
     if r.changes:
@@ -346,7 +357,7 @@ def markdown(r: DiffReport) -> str:
     for v in r.verdicts:
         out += [f"**{_md(v.decision)}**: {_md(VERDICTS.get(v.verdict, v.verdict))}. Søgt: {_md(searched(v))}.", ""]
         for ex in _examples_of(r, v):
-            out += [_md(example_sentence(ex, r.old, r.new)), ""]
+            out += [_md(example_sentence(ex, r)), ""]
             out += ["<details><summary>Fakta som JSON</summary>", "", "```json", _example_json(ex), "```", "</details>"]
             out.append("")
     if r.changes:
@@ -460,7 +471,7 @@ def page(r: DiffReport) -> str:
         body.append(f"<h3>{esc(v.decision)}: {esc(VERDICTS.get(v.verdict, v.verdict))}</h3>")
         body.append(f"<p>Søgt: {esc(searched(v))}.</p>")
         for ex in _examples_of(r, v):
-            body.append(f'<div class="example"><p>{esc(example_sentence(ex, r.old, r.new))}</p>')
+            body.append(f'<div class="example"><p>{esc(example_sentence(ex, r))}</p>')
             facts = esc(_example_json(ex))
             body.append(f"<details><summary>Fakta som JSON</summary><pre>{facts}</pre></details></div>")
     if r.changes:
