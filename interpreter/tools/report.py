@@ -365,8 +365,9 @@ def markdown(r: DiffReport) -> str:
         out += ["| ændring | element | del | før | nu | kilde |", "|---|---|---|---|---|---|"]
         for c in r.changes:
             cite = "; ".join(_change_citations(c, ""))
-            cells = [VERBS[c.change], f"{c.kind} {c.name}", c.part, c.old or "", c.new or "", cite]
-            out.append("| " + " | ".join(_md(x) for x in cells) + " |")
+            cells = [VERBS[c.change], c.part, c.old or "", c.new or "", cite]
+            element = f"{_md(c.kind)} `{c.name}`"  # a name as it is written in the policy
+            out.append(f"| {_md(cells[0])} | {element} | " + " | ".join(_md(x) for x in cells[1:]) + " |")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -433,9 +434,24 @@ def page(r: DiffReport) -> str:
         f"<h1>{esc(_title(r.old, r.new))}</h1>",
         f"<p>{len(r.changes)} ændringer. Elementer sammenlignes ved deres navne; layout, kommentarer og "
         "rækkefølge tæller ikke. Sammenfatningen står i aftalens rækkefølge; alle ændringer står til sidst.</p>",
+        *_summary_html(r),
+        *_impact_html(r),
+        *_answers_html(r),
+        *_verdicts_html(r),
+        *_changes_html(r),
     ]
-    if r.summary:
-        body.append("<h2>Sammenfatning</h2>")
+    return (
+        '<!doctype html><html lang="da"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(_title(r.old, r.new))}</title><style>{_CSS}</style></head><body>"
+        + "".join(body)
+        + "</body></html>\n"
+    )
+
+
+def _summary_html(r: DiffReport) -> list[str]:
+    esc = html.escape
+    body = ["<h2>Sammenfatning</h2>"] if r.summary else []
     for e in r.summary:
         body.append(f'<section class="entry"><h3>{esc(e.heading)}</h3>{_lines_html(e.lines)}')
         body += [_figures_html(r, f) for f in e.figures]
@@ -445,28 +461,45 @@ def page(r: DiffReport) -> str:
         if e.decisions:
             body.append(f'<p class="cite">Kan ændre svar fra: {esc(", ".join(e.decisions))}</p>')
         body.append("</section>")
-    if r.impact is not None:
-        body.append("<h2>Virkning på boligmassen</h2>" + "".join(f"<p>{esc(x)}</p>" for x in impact_notes(r)))
-        cells = "".join(
-            f"<tr><td>{esc(label)}</td><td>{esc(letting)}</td><td class=num>{amount(x)}</td>"
-            f"<td class=num>{amount(y)}</td><td class=num>{signed(y - x)}</td></tr>"
-            for label, letting, x, y in _impact_rows(*r.impact)
+    return body
+
+
+def _impact_html(r: DiffReport) -> list[str]:
+    if r.impact is None:
+        return []
+    esc = html.escape
+    cells = "".join(
+        f"<tr><td>{esc(label)}</td><td>{esc(letting)}</td><td class=num>{amount(x)}</td>"
+        f"<td class=num>{amount(y)}</td><td class=num>{signed(y - x)}</td></tr>"
+        for label, letting, x, y in _impact_rows(*r.impact)
+    )
+    return [
+        "<h2>Virkning på boligmassen</h2>" + "".join(f"<p>{esc(x)}</p>" for x in impact_notes(r)),
+        "<table><tr><th>år</th><th>udlejningstype</th><th>før</th><th>nu</th><th>forskel</th></tr>",
+        cells + "</table>",
+    ]
+
+
+def _answers_html(r: DiffReport) -> list[str]:
+    if r.answers is None:
+        return []
+    esc = html.escape
+    body = [f"<h2>Svar, der ændres</h2><p>{esc(answers_intro(r.answers))}</p>"]
+    if r.answers.changed:
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{esc(x)}</td>" for x in _answer_row(c)) + "</tr>" for c in r.answers.changed
         )
-        body.append("<table><tr><th>år</th><th>udlejningstype</th><th>før</th><th>nu</th><th>forskel</th></tr>")
-        body.append(cells + "</table>")
-    if r.answers is not None:
-        body.append(f"<h2>Svar, der ændres</h2><p>{esc(answers_intro(r.answers))}</p>")
-        if r.answers.changed:
-            rows = "".join(
-                "<tr>" + "".join(f"<td>{esc(x)}</td>" for x in _answer_row(c)) + "</tr>" for c in r.answers.changed
-            )
-            body.append(
-                '<table><colgroup><col style="width:12%"><col style="width:28%"><col style="width:12%">'
-                '<col style="width:24%"><col style="width:24%"></colgroup><tr><th>beslutning</th><th>scenarie</th>'
-                f"<th>dato</th><th>før</th><th>nu</th></tr>{rows}</table>"
-            )
-    if r.verdicts:
-        body.append("<h2>Husstande, der får et andet svar</h2>")
+        body.append(
+            '<table><colgroup><col style="width:12%"><col style="width:28%"><col style="width:12%">'
+            '<col style="width:24%"><col style="width:24%"></colgroup><tr><th>beslutning</th><th>scenarie</th>'
+            f"<th>dato</th><th>før</th><th>nu</th></tr>{rows}</table>"
+        )
+    return body
+
+
+def _verdicts_html(r: DiffReport) -> list[str]:
+    esc = html.escape
+    body = ["<h2>Husstande, der får et andet svar</h2>"] if r.verdicts else []
     for v in r.verdicts:
         body.append(f"<h3>{esc(v.decision)}: {esc(VERDICTS.get(v.verdict, v.verdict))}</h3>")
         body.append(f"<p>Søgt: {esc(searched(v))}.</p>")
@@ -474,29 +507,28 @@ def page(r: DiffReport) -> str:
             body.append(f'<div class="example"><p>{esc(example_sentence(ex, r))}</p>')
             facts = esc(_example_json(ex))
             body.append(f"<details><summary>Fakta som JSON</summary><pre>{facts}</pre></details></div>")
-    if r.changes:
-        body.append(f"<h2>Alle ændringer ({len(r.changes)})</h2>")
-        rows = []
-        for c in r.changes:
-            old, new = changed_words(c.old or "", c.new or "")
-            cite = "<br>".join(esc(x) for x in _change_citations(c, ""))
-            rows.append(
-                f'<tr class="{c.change}"><td>{VERBS[c.change]}: {esc(c.kind)} <b>{esc(c.name)}</b>'
-                f"<br>{esc(c.part)}</td><td>{old}</td><td>{new}</td><td class=cite>{cite}</td></tr>"
-            )
-        body.append(
-            '<table><colgroup><col style="width:18%"><col style="width:31%"><col style="width:31%">'
-            '<col style="width:20%"></colgroup><tr><th>ændring</th><th>før</th><th>nu</th><th>kilde</th></tr>'
-            + "".join(rows)
-            + "</table>"
+    return body
+
+
+def _changes_html(r: DiffReport) -> list[str]:
+    if not r.changes:
+        return []
+    esc = html.escape
+    rows = []
+    for c in r.changes:
+        old, new = changed_words(c.old or "", c.new or "")
+        cite = "<br>".join(esc(x) for x in _change_citations(c, ""))
+        rows.append(
+            f'<tr class="{c.change}"><td>{VERBS[c.change]}: {esc(c.kind)} <b>{esc(c.name)}</b>'
+            f"<br>{esc(c.part)}</td><td>{old}</td><td>{new}</td><td class=cite>{cite}</td></tr>"
         )
-    return (
-        '<!doctype html><html lang="da"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(_title(r.old, r.new))}</title><style>{_CSS}</style></head><body>"
-        + "".join(body)
-        + "</body></html>\n"
-    )
+    return [
+        f"<h2>Alle ændringer ({len(r.changes)})</h2>",
+        '<table><colgroup><col style="width:18%"><col style="width:31%"><col style="width:31%">'
+        '<col style="width:20%"></colgroup><tr><th>ændring</th><th>før</th><th>nu</th><th>kilde</th></tr>'
+        + "".join(rows)
+        + "</table>",
+    ]
 
 
 def _lines_html(lines: tuple[str, ...]) -> str:

@@ -3,7 +3,7 @@ clockwise from the top, coloured by letting type, with the exact shares beside i
 
 A 'på skift' slot is split in two rings (outer: the first chain, on the wheel's first, third, …
 turn; inner: the second); a slot whose letting type has a fallback carries a marker (↪); a slot
-that depends on the department is hatched. The picture has an accessible name (`<title>`) and
+that depends on the department is striped in the colours it may give. The picture has an accessible name (`<title>`) and
 a description of every slot in words (`<desc>`), and each sector its own `<title>`. Every text
 taken from a policy is escaped. Slots are described and shares computed by `wheel_view`, as on
 the rendered pages, so the picture and the words cannot disagree.
@@ -30,7 +30,6 @@ from almen.interpreter.tools.wheel_view import (
 
 # Okabe–Ito: told apart with the common colour-vision deficiencies, and in greyscale print
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
-CONDITIONAL = "#d9d9d9"
 
 WIDTH, HEIGHT = 660, 280
 CX, CY, R, SPLIT, HOLE = 140, 140, 125, 78, 34
@@ -73,13 +72,11 @@ def period_svg(period: n.Period, members: Sequence[str], title: str, key: str) -
     size = len(slots) or 1
     step = 2 * math.pi / size
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="almen-hjulbillede" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        # inline in HTML: no namespace needed, and the page names no outside address
+        f'<svg class="almen-hjulbillede" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="{uid}-t {uid}-d">',
         f'<title id="{uid}-t">{_esc(title)}</title>',
         f'<desc id="{uid}-d">{_esc("; ".join(f"plads {s.number}: {slot_text(s.value)}" for s in slots))}</desc>',
-        f'<defs><pattern id="{uid}-h" width="8" height="8" patternUnits="userSpaceOnUse" '
-        f'patternTransform="rotate(45)"><rect width="8" height="8" fill="{CONDITIONAL}"/>'
-        '<line x1="0" y1="0" x2="0" y2="8" stroke="#777" stroke-width="3"/></pattern></defs>',
     ]
     alternating = fallback = conditional = False
     for i, s in enumerate(slots):
@@ -89,13 +86,17 @@ def period_svg(period: n.Period, members: Sequence[str], title: str, key: str) -
         alternating |= len(chains) > 1
         for chain, (r0, r1) in zip(chains, rings, strict=True):
             options = members_of(chain.lettings[0])
-            fill = colour(members, options[0]) if len(options) == 1 else f"url(#{uid}-h)"
             conditional |= len(options) > 1
             turn = "" if len(chains) == 1 else (" (1., 3., … omgang)" if r1 == R else " (2., 4., … omgang)")
             label = f"plads {s.number}{turn}: " + " → ".join(_chain_words(chain))
+            if len(options) == 1:
+                fill = colour(members, options[0])
+            else:  # depends on the department: striped in the colours it may give
+                parts += _stripes(a0, a1, r0, r1, [colour(members, m) for m in options])
+                fill = "none"
             parts.append(
-                f'<path d="{_sector(a0, a1, r0, r1)}" fill="{fill}" stroke="#fff" stroke-width="2">'
-                f"<title>{_esc(label)}</title></path>"
+                f'<path d="{_sector(a0, a1, r0, r1)}" fill="{fill}" stroke="#fff" stroke-width="2" '
+                f'pointer-events="all"><title>{_esc(label)}</title></path>'
             )
         mid = (a0 + a1) / 2
         x, y = _point(mid, (R + HOLE) / 2 if len(chains) == 1 else (R + SPLIT) / 2)
@@ -109,6 +110,27 @@ def period_svg(period: n.Period, members: Sequence[str], title: str, key: str) -
     parts += _legend(period, members, alternating, fallback, conditional, uid)
     parts.append("</svg>")
     return "".join(parts)
+
+
+STRIPES = 6
+
+
+def _stripes(a0: float, a1: float, r0: float, r1: float, colours: list[str]) -> list[str]:
+    """A sector in narrow stripes, cycling through colours: a slot whose type depends on the facts."""
+    width = (a1 - a0) / STRIPES
+    return [
+        f'<path d="{_sector(a0 + k * width, a0 + (k + 1) * width, r0, r1)}" fill="{colours[k % len(colours)]}"/>'
+        for k in range(STRIPES)
+    ]
+
+
+def _swatch(x: int, y: int, colours: list[str]) -> str:
+    """A legend square, in stripes when it stands for several types."""
+    w = 14 / len(colours)
+    return "".join(
+        f'<rect x="{x + i * w:.2f}" y="{y - 11}" width="{w:.2f}" height="14" fill="{c}"/>'
+        for i, c in enumerate(colours)
+    )
 
 
 def _chain_words(chain: n.Chain) -> list[str]:
@@ -130,13 +152,14 @@ def _legend(
     for m in members:
         if not fixed.get(m):
             continue
-        out.append(f'<rect x="{x}" y="{y - 11}" width="14" height="14" fill="{colour(members, m)}"/>')
+        out.append(_swatch(x, y, [colour(members, m)]))
         out.append(f'<text x="{x + 22}" y="{y}" {text}>{_esc(f"{letting_label(m)}: {shown(fixed[m], den)}")}</text>')
         y += 21
     if cond:
         total = sum((w for *_, w in cond), Fraction(0))
         slots = ", ".join(str(s) for s in sorted({s for s, _, _ in cond}))
-        out.append(f'<rect x="{x}" y="{y - 11}" width="14" height="14" fill="url(#{uid}-h)"/>')
+        options = sorted({m for _, ms, _ in cond for m in ms}, key=list(members).index)
+        out.append(_swatch(x, y, [colour(members, m) for m in options]))
         out.append(
             f'<text x="{x + 22}" y="{y}" {text}>{_esc(f"afhænger af afdelingen: {shown(total, den)} (plads {slots})")}'
             "</text>"
