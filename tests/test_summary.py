@@ -21,7 +21,20 @@ from almen.interpreter.tools.summary import summarise, text_lines
 ROOT = Path(__file__).resolve().parent.parent
 KBH = ROOT / "policies" / "koebenhavn"
 PINNED = Path(__file__).resolve().parent / "summaries"
-MONTHS = "januar februar marts april maj juni juli august september oktober november december".split()
+MONTHS = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
 
 def summary_of(old: Path, new: Path) -> str:
