@@ -223,3 +223,11 @@ def test_answers_of_successive_agreements_use_each_versions_own_rules() -> None:
         for c in rows
     )
     assert report["answers"]["one_sided"] > 0  # scenarios of decisions new in 2024 (tilskud, gangkollegium, …)
+
+
+def test_the_summary_marks_the_words_that_changed() -> None:
+    html = run("diff", str(KBH / "2024-2027"), str(KBH / "udkast-forlængelse"), "--format", "html", "--no-classify")
+    assert (
+        "<li>plads 9: «<del>på skift venteliste / </del>kommunal anvisning → byfornyelsesgenhusning → venteliste»"
+        in html
+    )

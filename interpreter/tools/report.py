@@ -531,6 +531,18 @@ def _changes_html(r: DiffReport) -> list[str]:
     ]
 
 
+_BEFORE_AFTER = re.compile(r"^(?P<head>[^«]*?: )«(?P<old>.*)» → «(?P<new>.*)»$")
+
+
+def _line_html(line: str) -> str:
+    """A summary line, escaped; in a «before» → «after» line the words that changed are marked."""
+    m = _BEFORE_AFTER.match(line)
+    if m is None or "» → «" in m["old"]:
+        return html.escape(line)
+    old, new = changed_words(m["old"], m["new"])
+    return f"{html.escape(m['head'])}«{old}» → «{new}»"
+
+
 def _lines_html(lines: tuple[str, ...]) -> str:
     """An entry's lines as nested lists: a line ending in ':' heads the indented lines after it."""
     out, depth = ["<ul>"], 0
@@ -542,7 +554,7 @@ def _lines_html(lines: tuple[str, ...]) -> str:
         while depth > level:
             out.append("</ul>")
             depth -= 1
-        out.append(f"<li>{html.escape(line.strip())}</li>")
+        out.append(f"<li>{_line_html(line.strip())}</li>")
     out += ["</ul>"] * (depth + 1)
     return "".join(out)
 
