@@ -22,7 +22,7 @@ import attrs
 
 from almen.dsl import nodes as n
 from almen.dsl.check import Model
-from almen.interpreter.tools.diff import Change
+from almen.interpreter.tools.diff import Change, leaf_text
 from almen.interpreter.tools.wheel_svg import period_svg
 from almen.interpreter.tools.wheel_view import denominator, letting_label, period_shares, slot_text
 from almen.interpreter.tools.words import dates_in, literal_delta, share_words, signed_share, value_words
@@ -433,13 +433,30 @@ def _table_whole(to: n.Table | None, tn: n.Table | None) -> str:
 
 
 def _element(old: Model, new: Model, kind: str, name: str, group: list[Change]) -> Entry:
+    node = _node(new, kind, name) or _node(old, kind, name)
     lines: list[str] = []
     for c in group:
         if c.part:
             lines += _generic(c)
         else:
-            lines.append(f"ny: {_words(c.new)}" if c.change == "added" else f"udgår (var {_words(c.old)})")
-    return _entry(f"{KIND_WORDS.get(kind, kind.capitalize())} {name}", lines, group)
+            what = _whole(node, c.new if c.change == "added" else c.old)
+            lines.append(f"ny: {what}" if c.change == "added" else f"udgår (var {what})")
+    meta = getattr(node, "meta", None)
+    title = f" — {meta.title}" if meta is not None and meta.title else ""
+    return _entry(f"{KIND_WORDS.get(kind, kind.capitalize())} {name}{title}", lines, group)
+
+
+def _node(model: Model, kind: str, name: str) -> Any:
+    return next((node for key, node in model.members() if key.kind == kind and key.name == name), None)
+
+
+def _whole(node: Any, summary: str | None) -> str:
+    """A whole element added or removed, in words: a record by its fields, a fact by its type."""
+    if isinstance(node, n.RecordDecl):
+        return "post med felterne " + ", ".join(f.name for f in node.fields)
+    if isinstance(node, n.FactDecl):
+        return f"fakta af typen {leaf_text(node.type)}"
+    return _words(summary)
 
 
 # ---------------------------------------------------------------- as text
