@@ -35,6 +35,10 @@ def run(*argv: str) -> str:
     return out.getvalue()
 
 
+def as_json(old: str, new: str, *more: str) -> dict[str, Any]:
+    return dict(json.loads(run("diff", str(KBH / old), str(KBH / new), "--format", "json", *more)))
+
+
 @pytest.fixture(scope="module", params=REVISIONS, ids=lambda r: f"{r[0]}→{r[1]}")
 def shipped(request: pytest.FixtureRequest) -> tuple[Policy, Policy, dict[str, Any]]:
     old, new = request.param
@@ -92,17 +96,7 @@ def test_counterexamples_are_said_as_a_household() -> None:
 
 
 def test_the_draft_counterexample_is_about_the_income_limit() -> None:
-    report = json.loads(
-        run(
-            "diff",
-            str(KBH / "2024-2027"),
-            str(KBH / "udkast-forlængelse"),
-            "--format",
-            "json",
-            "--examples",
-            str(GOLDEN),
-        )
-    )
+    report = as_json("2024-2027", "udkast-forlængelse", "--examples", str(GOLDEN))
     (c,) = [c for c in report["counterexamples"] if c["decision"] == "fortrinsret"]
     # 22.904,30 kr. meets the 2022 limit (2024-2027) but not the draft's 23.750 kr. from 1 December 2024
     assert c["facts"]["husstand"]["ansøger"]["bruttoindkomst_pr_måned"] in ("22904.3", "22904.30")
@@ -171,18 +165,7 @@ def test_changed_words_are_marked() -> None:
 
 
 def test_answers_that_change_under_the_draft() -> None:
-    report = json.loads(
-        run(
-            "diff",
-            str(KBH / "2024-2027"),
-            str(KBH / "udkast-forlængelse"),
-            "--format",
-            "json",
-            "--no-classify",
-            "--examples",
-            str(GOLDEN),
-        )
-    )
+    report = as_json("2024-2027", "udkast-forlængelse", "--no-classify", "--examples", str(GOLDEN))
     answers = report["answers"]
     assert answers["asked"] == sum(
         len(json.loads(f.read_text(encoding="utf-8"))["scenarios"]) for f in GOLDEN.glob("*.json")
@@ -203,18 +186,7 @@ def test_answers_that_change_under_the_draft() -> None:
 
 
 def test_answers_of_successive_agreements_use_each_versions_own_rules() -> None:
-    report = json.loads(
-        run(
-            "diff",
-            str(KBH / "2019-2023"),
-            str(KBH / "2024-2027"),
-            "--format",
-            "json",
-            "--no-classify",
-            "--examples",
-            str(GOLDEN),
-        )
-    )
+    report = as_json("2019-2023", "2024-2027", "--no-classify", "--examples", str(GOLDEN))
     rows = [c for c in report["answers"]["changed"] if c["decision"] == "andele" and c["date"] == "2024-05-01"]
     assert rows and all(c["old_date"] == "2023-12-31" and c["new_date"] == "2024-05-01" for c in rows)
     # 2019-2023: hver tredje bolig til anvisning (§ 5.1); 2024-2027 trin 1: 3/9 + 1/9 (Figur 6)

@@ -17,24 +17,11 @@ from almen.dsl import nodes as n
 from almen.dsl.formatter import cells_text, expr_text
 from almen.interpreter.tools.diff import diff
 from almen.interpreter.tools.summary import summarise, text_lines
+from almen.interpreter.tools.words import MONTHS
 
 ROOT = Path(__file__).resolve().parent.parent
 KBH = ROOT / "policies" / "koebenhavn"
 PINNED = Path(__file__).resolve().parent / "summaries"
-MONTHS = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 
 
 def summary_of(old: Path, new: Path) -> str:
