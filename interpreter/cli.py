@@ -29,12 +29,15 @@ from almen.interpreter.explanation import LEVELS, Node, Status, step
 from almen.interpreter.facts import MAX_FACTS_BYTES, read_json
 from almen.interpreter.redaction import Redactor
 from almen.interpreter.tools import golden
+from almen.interpreter.tools.answers import compare, scenarios
 from almen.interpreter.tools.classify import Classification, classifiable, classify_over_time
 from almen.interpreter.tools.diff import diff
 from almen.interpreter.tools.render import render_policy
 from almen.interpreter.tools.report import RENDERERS, DiffReport, approx
 from almen.interpreter.tools.schema import decisions_schema, fact_schema
+from almen.interpreter.tools.shrink import counterexamples
 from almen.interpreter.tools.simulate import load_stock, plan, simulate
+from almen.interpreter.tools.summary import pictures, summarise
 
 OK, FINDINGS, USAGE = 0, 1, 2
 
@@ -112,7 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--from", dest="start", help="impact period start (default: the new version's validity)")
     p.add_argument("--to", dest="end", help="impact period end")
     p.add_argument("--no-classify", action="store_true", help="skip the permissiveness search of yes/no decisions")
-    p.add_argument("--examples", nargs="*", default=[], help="scenario files whose facts seed that search")
+    p.add_argument(
+        "--examples",
+        nargs="*",
+        default=[],
+        help="scenario files: answered under both versions, and seeding that search",
+    )
 
     p = sub.add_parser("simulate", help="expected vacancies per letting type for a housing stock")
     p.add_argument("policy")
@@ -390,7 +398,13 @@ def _diff(args: argparse.Namespace, out: Console) -> int:
         start, end = _period(new, args.start, args.end)
         impact = (simulate(old, stock, start, end), simulate(new, stock, start, end))
     verdicts = [] if args.no_classify else _classifications(old, new, changes, args.examples)
-    rendered = RENDERERS[args.format](DiffReport(changes, old.stamp(), new.stamp(), impact, verdicts))
+    examples = [c for v in verdicts for c in counterexamples(old, new, v)]
+    entries = summarise(old.model, new.model, changes)
+    drawn = pictures(old.model, new.model, entries)
+    valid = (old.valid, new.valid)
+    answers = compare(old, new, scenarios(args.examples)) if args.examples else None
+    report = DiffReport(changes, old.stamp(), new.stamp(), impact, verdicts, entries, drawn, examples, valid, answers)
+    rendered = RENDERERS[args.format](report)
     out.print(rendered, markup=False, highlight=False)
     return FINDINGS if changes else OK
 

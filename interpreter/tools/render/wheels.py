@@ -11,6 +11,7 @@ from almen.dsl.formatter import expr_text
 from almen.interpreter.tools.render.declarations import condition_lines
 from almen.interpreter.tools.render.markup import cell, code, md, narrow
 from almen.interpreter.tools.render.site import Site
+from almen.interpreter.tools.wheel_svg import wheel_svgs
 from almen.interpreter.tools.wheel_view import (
     denominator,
     letting_label,
@@ -52,6 +53,7 @@ class Wheels:
         header = "| " + " | ".join(f"plads {i}" for i in range(1, size + 1)) + " |"
         lines += ["**Hjulet** — den n'te ledige bolig får plads (n − 1) mod 9 + 1:", ""]
         several = len(w.periods) > 1
+        pictures = dict((id(p), svg) for p, svg in wheel_svgs(w, members))
         for p in sorted(w.periods, key=lambda p: p.start):
             cells = []
             for s in sorted(p.slots, key=lambda s: s.number):
@@ -63,6 +65,8 @@ class Wheels:
                     text += "<br>" + self.site.link("undtagelse", x.name, page, label)
                 cells.append(cell(text))
             lines += [f"Periode **{md(p.label)}**, {p.start} – {p.end}:", ""]
+            # one line of raw HTML: a blank line would end the block in a Markdown reader
+            lines += [f'<figure class="almen-hjulfigur">{pictures[id(p)]}</figure>', ""]
             # the div lets a stylesheet fit nine columns to the page; Markdown readers ignore it
             lines += ['<div class="almen-hjul" lang="da" markdown="1">', "", header, "|" + "---|" * size]
             lines += ["| " + " | ".join(cells) + " |", "", "</div>", ""]
