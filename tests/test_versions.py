@@ -505,6 +505,11 @@ OLD_TO_2024 = {
     ("regel", "nybyggeri.trappemodel", "betingelse", "changed"),
     ("regel", "trappe.afdelingstrappe", "betingelse", "changed"),
     ("regel", "trappe.områdetrappe_efter_beslutning", "", "added"),
+    ("beslutning", "andele", "fortolkning", "changed"),
+    ("beslutning", "andele", "kilde", "changed"),
+    ("beslutning", "andele", "værdi", "changed"),
+    ("definition", "suspenderet_til_fleksibel", "", "added"),
+    ("regel", "hjul.anvisning_suspenderet", "", "added"),
 }
 
 TO_DRAFT = {
