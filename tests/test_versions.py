@@ -510,6 +510,17 @@ OLD_TO_2024 = {
     ("beslutning", "andele", "værdi", "changed"),
     ("definition", "suspenderet_til_fleksibel", "", "added"),
     ("regel", "hjul.anvisning_suspenderet", "", "added"),
+    ("definition", "beskæftigelseskriteriet", "fortolkning", "added"),
+    ("definition", "beskæftigelseskriteriet", "kilde", "changed"),
+    ("definition", "beskæftigelseskriteriet", "værdi", "changed"),
+    ("definition", "fortrinsret_efter", "", "added"),
+    ("definition", "fortrinsret_for", "fortolkning", "removed"),
+    ("definition", "fortrinsret_for", "værdi", "changed"),
+    ("definition", "fortrinsret_til_pladsen", "", "added"),
+    ("definition", "grund", "værdi", "changed"),
+    ("definition", "kriterier_for_pladsen", "", "added"),
+    ("definition", "rang", "værdi", "changed"),
+    ("definition", "øvrige_kriterier", "", "added"),
 }
 
 TO_DRAFT = {
