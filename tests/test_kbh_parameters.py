@@ -49,6 +49,8 @@ EXPECTED = {
     # Bilag 14
     "returfrist_hverdage", "tomgangsleje_højst", "kommunens_anvisningsfrist", "rettidige_dage",
     "indflytningsfrist",
+    # § 19
+    "opsigelse_tidligst", "opsigelsesvarsel",
 }
 
 MODEL = dsl.load(POLICY)

@@ -521,6 +521,19 @@ OLD_TO_2024 = {
     ("definition", "kriterier_for_pladsen", "", "added"),
     ("definition", "rang", "værdi", "changed"),
     ("definition", "øvrige_kriterier", "", "added"),
+    ("beslutning", "intern_oprykning", "", "added"),
+    ("beslutning", "opsigelse", "", "added"),
+    ("fakta", "oprykning", "", "added"),
+    ("fakta", "opsigelse_varslet", "", "added"),
+    ("parameter", "opsigelse_tidligst", "", "added"),
+    ("parameter", "opsigelsesvarsel", "", "added"),
+    ("post", "Oprykning", "", "added"),
+    ("post", "Opsigelse", "", "added"),
+    ("regel", "intern_oprykning.anden_afdeling_trin_1_2", "", "added"),
+    ("regel", "intern_oprykning.anden_afdeling_trin_3_4", "", "added"),
+    ("regel", "intern_oprykning.egen_afdeling", "", "added"),
+    ("regel", "intern_oprykning.områdetrappe_indefra", "", "added"),
+    ("regel", "intern_oprykning.områdetrappe_udefra", "", "added"),
 }
 
 TO_DRAFT = {
