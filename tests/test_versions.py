@@ -421,7 +421,6 @@ OLD_TO_2024 = {
     ("post", "Afdeling", "felt genanvist_indretning, fortolkning", "added"),
     ("post", "Afdeling", "felt genanvist_indretning, standardværdi", "added"),
     ("post", "Afdeling", "felt genhuset_ved_renovering", "added"),
-    ("post", "Afdeling", "felt genhuset_ved_renovering, fortolkning", "added"),
     ("post", "Afdeling", "felt genhuset_ved_renovering, standardværdi", "added"),
     ("post", "Afdeling", "felt grundlag_dømte", "added"),
     ("post", "Afdeling", "felt grundlag_dømte, fortolkning", "added"),
@@ -504,6 +503,12 @@ OLD_TO_2024 = {
     ("parameter", "returfrist_hverdage", "fra 2024-01-01", "added"),
     ("parameter", "tomgangsleje_højst", "fra 2019-01-01", "removed"),
     ("parameter", "tomgangsleje_højst", "fra 2024-01-01", "added"),
+    ("post", "Afdeling", "felt hidtidigt_trin", "added"),
+    ("post", "Afdeling", "felt hidtidigt_trin, fortolkning", "added"),
+    ("post", "Afdeling", "felt udgået_uden_afdelingsdata", "added"),
+    ("post", "Afdeling", "felt udgået_uden_afdelingsdata, fortolkning", "added"),
+    ("post", "Afdeling", "felt udgået_uden_afdelingsdata, standardværdi", "added"),
+    ("regel", "trappe.videreført_udlejning", "", "added"),
 }
 
 TO_DRAFT = {
