@@ -509,6 +509,7 @@ OLD_TO_2024 = {
     ("post", "Afdeling", "felt udgået_uden_afdelingsdata, fortolkning", "added"),
     ("post", "Afdeling", "felt udgået_uden_afdelingsdata, standardværdi", "added"),
     ("regel", "trappe.videreført_udlejning", "", "added"),
+    ("definition", "områdetrappe_uden_udpegning", "", "added"),
 }
 
 TO_DRAFT = {
