@@ -41,6 +41,7 @@ EXPECTED = {
     "tilskud_pr_år", "tilskud_husleje_fra", "tilskud_husleje_til", "tilsagnsramme",
     "tilsagnsramme_udløber", "tilskud_fraflytning_periode", "flygtningedeleboliger_pr_år",
     "udslusningsboliger_pr_år",
+    "ung_alder_fra", "ung_alder_til",
     # Bilag 5 and § 6.1.6
     "bilag5_løsladelse", "bilag5_husorden", "bilag5_overgangsydelse", "bilag5_kontanthjælp",
     "overgang_år_uden_udpegning", "overgang_senest",
