@@ -510,6 +510,20 @@ OLD_TO_2024 = {
     ("post", "Afdeling", "felt udgået_uden_afdelingsdata, standardværdi", "added"),
     ("regel", "trappe.videreført_udlejning", "", "added"),
     ("definition", "områdetrappe_uden_udpegning", "", "added"),
+    ("beslutning", "tilbud_til_flygtning", "", "added"),
+    ("beslutning", "udfasning_ved_fraflytning", "", "added"),
+    ("beslutning", "ung_målgruppe", "", "added"),
+    ("definition", "udfasning_begyndt", "", "added"),
+    ("fakta", "flygtningetilbud", "", "added"),
+    ("fakta", "fraflytning", "", "added"),
+    ("fakta", "ung", "", "added"),
+    ("parameter", "ung_alder_fra", "", "added"),
+    ("parameter", "ung_alder_til", "", "added"),
+    ("post", "Flygtningetilbud", "", "added"),
+    ("post", "Fraflytning", "", "added"),
+    ("post", "Udfasningsfølge", "", "added"),
+    ("post", "Ung", "", "added"),
+    ("valg", "Udfasningsbolig", "", "added"),
 }
 
 TO_DRAFT = {
