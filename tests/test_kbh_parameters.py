@@ -45,8 +45,9 @@ EXPECTED = {
     # Bilag 5 and § 6.1.6
     "bilag5_løsladelse", "bilag5_husorden", "bilag5_overgangsydelse", "bilag5_kontanthjælp",
     "overgang_år_uden_udpegning", "overgang_senest",
-    # § 11
-    "nybyggeri_særlige_år", "nybyggeri_billige_anvisning",
+    # § 11, Figur 11 og 12
+    "nybyggeri_særlige_år", "nybyggeri_billige_anvisning", "figur_12_under_10", "figur_12_10_til_15",
+    "figur_12_15_til_20",
     # Bilag 14
     "returfrist_hverdage", "tomgangsleje_højst", "kommunens_anvisningsfrist", "rettidige_dage",
     "indflytningsfrist",

@@ -524,6 +524,9 @@ OLD_TO_2024 = {
     ("post", "Udfasningsfølge", "", "added"),
     ("post", "Ung", "", "added"),
     ("valg", "Udfasningsbolig", "", "added"),
+    ("parameter", "figur_12_10_til_15", "", "added"),
+    ("parameter", "figur_12_15_til_20", "", "added"),
+    ("parameter", "figur_12_under_10", "", "added"),
 }
 
 TO_DRAFT = {
