@@ -24,42 +24,78 @@ POLICY = Path(__file__).resolve().parent.parent / "policies" / "koebenhavn" / "2
 # disappears (or is inlined again as a literal) must fail here, not pass silently.
 EXPECTED = {
     # § 5.2.3, Bilag 4 IV.1: the ordinary criteria
-    "samlivsperiode_A", "timer_fast_arbejde", "senioralder", "B_fortrinsperiode", "samlivsperiode_B",
+    "samlivsperiode_A",
+    "timer_fast_arbejde",
+    "senioralder",
+    "B_fortrinsperiode",
+    "samlivsperiode_B",
     "C_andel_højst",
     # § 5.2.4, Figur 2, Bilag 4 IV.2: the strict criteria
-    "beskæftigelse_alder_fra", "beskæftigelse_alder_til", "dømte_forudgående_år",
-    "uddannelse_alder_fra", "uddannelse_alder_til", "indkomst_alder_fra", "indkomst_alder_til",
+    "beskæftigelse_alder_fra",
+    "beskæftigelse_alder_til",
+    "dømte_forudgående_år",
+    "uddannelse_alder_fra",
+    "uddannelse_alder_til",
+    "indkomst_alder_fra",
+    "indkomst_alder_til",
     "indkomstgrænse",
     # § 6, Figur 5, Bilag 15: designation thresholds, the risk zone, placement by SAF
-    "udsat_ledighed", "udsat_dømte", "udsat_uddannelse", "udsat_indkomst", "forebyggelse_dømte",
-    "risikozone_afstand", "risikozone_afstand_ledighed", "risikozone_personer",
-    "kriterier_for_udpegning", "saf_beboergrænse",
+    "udsat_ledighed",
+    "udsat_dømte",
+    "udsat_uddannelse",
+    "udsat_indkomst",
+    "forebyggelse_dømte",
+    "risikozone_afstand",
+    "risikozone_afstand_ledighed",
+    "risikozone_personer",
+    "kriterier_for_udpegning",
+    "saf_beboergrænse",
     # § 6.2.1-6.2.2: exemption and the special safeguard
-    "anvisning_højst", "særlig_sikring_mindst",
+    "anvisning_højst",
+    "særlig_sikring_mindst",
     # § 7.2, § 8.4, § 8.5: municipal assignment
-    "anviste_pr_fælleskøkken", "indretning_efter", "indretning_beløb",
-    "tilskud_pr_år", "tilskud_husleje_fra", "tilskud_husleje_til", "tilsagnsramme",
-    "tilsagnsramme_udløber", "tilskud_fraflytning_periode", "flygtningedeleboliger_pr_år",
+    "anviste_pr_fælleskøkken",
+    "indretning_efter",
+    "indretning_beløb",
+    "tilskud_pr_år",
+    "tilskud_husleje_fra",
+    "tilskud_husleje_til",
+    "tilsagnsramme",
+    "tilsagnsramme_udløber",
+    "tilskud_fraflytning_periode",
+    "flygtningedeleboliger_pr_år",
     "udslusningsboliger_pr_år",
-    "ung_alder_fra", "ung_alder_til",
+    "ung_alder_fra",
+    "ung_alder_til",
     # Bilag 5 and § 6.1.6
-    "bilag5_løsladelse", "bilag5_husorden", "bilag5_overgangsydelse", "bilag5_kontanthjælp",
-    "overgang_år_uden_udpegning", "overgang_senest",
+    "bilag5_løsladelse",
+    "bilag5_husorden",
+    "bilag5_overgangsydelse",
+    "bilag5_kontanthjælp",
+    "overgang_år_uden_udpegning",
+    "overgang_senest",
     # § 11, Figur 11 og 12
-    "nybyggeri_særlige_år", "nybyggeri_billige_anvisning", "figur_12_under_10", "figur_12_10_til_15",
+    "nybyggeri_særlige_år",
+    "nybyggeri_billige_anvisning",
+    "figur_12_under_10",
+    "figur_12_10_til_15",
     "figur_12_15_til_20",
     # Bilag 14
-    "returfrist_hverdage", "tomgangsleje_højst", "kommunens_anvisningsfrist", "rettidige_dage",
+    "returfrist_hverdage",
+    "tomgangsleje_højst",
+    "kommunens_anvisningsfrist",
+    "rettidige_dage",
     "indflytningsfrist",
     # § 19
-    "opsigelse_tidligst", "opsigelsesvarsel",
+    "opsigelse_tidligst",
+    "opsigelsesvarsel",
 }
 
 MODEL = dsl.load(POLICY)
 
 
 def test_every_expected_parameter_is_declared() -> None:
-    assert EXPECTED <= set(MODEL.params), sorted(EXPECTED - set(MODEL.params))
+    assert set(MODEL.params) >= EXPECTED, sorted(EXPECTED - set(MODEL.params))
 
 
 def test_no_parameter_is_left_out_of_the_list() -> None:
