@@ -527,6 +527,7 @@ OLD_TO_2024 = {
     ("parameter", "figur_12_10_til_15", "", "added"),
     ("parameter", "figur_12_15_til_20", "", "added"),
     ("parameter", "figur_12_under_10", "", "added"),
+    ("definition", "ordnede_ansøgere", "værdi", "changed"),
 }
 
 TO_DRAFT = {
