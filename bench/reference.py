@@ -33,9 +33,9 @@ UDSAT_DOMTE = Decimal("2.18")
 UDSAT_UDDANNELSE = Decimal("60")
 UDSAT_INDKOMST = Decimal("55")
 RISIKO_LEDIGHED = Decimal("35")
-RISIKO_DOMTE = Decimal("2.07")
+RISIKO_DOMTE = Decimal("2.071")  # Bilag 15 Risikozonen: 5 % from the limit (Figur 1 rounds to 2.07)
 RISIKO_UDDANNELSE = Decimal("57")
-RISIKO_INDKOMST = Decimal("57.8")
+RISIKO_INDKOMST = Decimal("57.75")  # 5 % from 55 % (Figur 1 rounds to 57.8)
 
 # § 5.2.4, Figur 2; Bilag 4 IV.2 nr. 4 (from 2022-12-01)
 INDKOMSTGRAENSE = Decimal("22904.3")
@@ -85,7 +85,7 @@ def behov(afdeling: dict[str, Any]) -> str:
         return "højt"
     risiko = (
         (ledighed > RISIKO_LEDIGHED)
-        + (domte >= RISIKO_DOMTE)
+        + (domte > RISIKO_DOMTE)
         + (uddannelse > RISIKO_UDDANNELSE)
         + (indkomst < RISIKO_INDKOMST)
     )
@@ -186,7 +186,7 @@ def skaerpet_indkomst(h: dict[str, Any]) -> bool:
     return all(
         num(p["bruttoindkomst_pr_måned"]) >= INDKOMSTGRAENSE
         for p in indflyttere(h)
-        if 15 <= p["alder"] <= 64 and not p["under_uddannelse"]
+        if 15 <= p["alder"] <= 64 and not p["under_uddannelse"] and p.get("skattepligtig_i_danmark", True)
     )
 
 
@@ -208,11 +208,23 @@ def opfylder(k: str, afdeling: dict[str, Any], h: dict[str, Any], day: dt.date) 
     return skaerpet_indkomst(h)
 
 
+def risikozone(afdeling: dict[str, Any]) -> list[str]:
+    """Bilag 15, Risikozonen on the områdetrappe: within 5 % (5 points for ledighed) or 10 persons."""
+    limits = {"ledighed": UDSAT_LEDIGHED, "dømte": UDSAT_DOMTE, "uddannelse": UDSAT_UDDANNELSE}
+    near = {"ledighed": RISIKO_LEDIGHED, "dømte": RISIKO_DOMTE, "uddannelse": RISIKO_UDDANNELSE}
+    zone = [
+        k
+        for k in limits
+        if num(afdeling[k]) > near[k] or (limits[k] - num(afdeling[k])) * afdeling[f"grundlag_{k}"] / 100 < 10
+    ]
+    return zone + (["indkomst"] if num(afdeling["indkomst"]) < RISIKO_INDKOMST else [])
+
+
 def almindelige_kriterier(afdeling: dict[str, Any]) -> list[str]:
     """§ 6.1.2; § 6.2.1–6.2.4; Bilag 4 III.2."""
     trin = afdeling["trin"]
     if afdeling["trappe"] == "områdetrappe":
-        if trin == 2 or "ledighed" in afdeling["risikozone"]:
+        if trin == 2 or "ledighed" in risikozone(afdeling):
             return []
         return ["A1", "A2"]
     if trin == 1:
@@ -227,7 +239,7 @@ def skaerpede_kriterier(afdeling: dict[str, Any]) -> list[str]:
         return []
     if afdeling["trin"] == 2:
         return list(SKAERPEDE_ALLE)
-    zone = afdeling["risikozone"]
+    zone = risikozone(afdeling)
     return (["beskæftigelse"] if "ledighed" in zone else []) + [
         k for k in ("dømte", "uddannelse", "indkomst") if k in zone
     ]

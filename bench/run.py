@@ -87,9 +87,9 @@ def generated_cases(seed: int = 2024) -> dict[str, list[Case]]:
 
     grid = {
         "ledighed": [34.99, 35.0, 35.01, 39.99, 40.0, 40.01],
-        "dømte": [2.06, 2.07, 2.08, 2.17, 2.18, 2.19],
+        "dømte": [2.06, 2.071, 2.072, 2.17, 2.18, 2.19],
         "uddannelse": [56.99, 57.0, 57.01, 59.99, 60.0, 60.01],
-        "indkomst": [54.99, 55.0, 55.01, 57.79, 57.8, 57.81],
+        "indkomst": [54.99, 55.0, 55.01, 57.74, 57.75, 57.76],
         "anviste_andel": [19.99, 20.0, 24.99, 25.0],
     }
     trappe = [
@@ -121,7 +121,13 @@ def generated_cases(seed: int = 2024) -> dict[str, list[Case]]:
         afdeling = {
             "trappe": trappe_,
             "trin": rnd.choice([1, 2]) if trappe_ == "områdetrappe" else rnd.choice([1, 2, 3, 4]),
-            "risikozone": [k for k in ("ledighed", "dømte", "uddannelse", "indkomst") if rnd.random() < 0.4],
+            "ledighed": rnd.choice([20, 35, 35.01, 37]),
+            "dømte": rnd.choice([1.0, 2.071, 2.072, 2.1]),
+            "uddannelse": rnd.choice([40, 57, 57.01, 58]),
+            "indkomst": rnd.choice([56, 57.74, 57.75, 70]),
+            "grundlag_ledighed": rnd.choice([150, 1000]),
+            "grundlag_dømte": rnd.choice([2000, 10000]),
+            "grundlag_uddannelse": 1000,
             "fleksible_kriterier": [k for k in ("A", "B") if rnd.random() < 0.5],
             "tilgængelighedsbolig": rnd.random() < 0.3,
         }

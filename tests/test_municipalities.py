@@ -133,7 +133,8 @@ def test_koebenhavn_andele_step_1_gives_four_ninths(policies) -> None:
             "trappe": "afdelingstrappe",
             "trin": 1,
             "fleksible_kriterier": ["A"],
-            "fritaget_ekstra_anvisning": False,
+            "anviste_forrige_år": 3,
+            "ledige_forrige_år": 12,
         }
     }
     answer = policies["koebenhavn"].decide("andele", facts, "2024-06-01")

@@ -237,7 +237,8 @@ def test_an_amending_version(tmp_path: Path) -> None:
     )
     (draft / "09_udfasning.almen").write_text(
         '# Udkast: udfasningen flyttes.\n\nfjern beslutning udfasning kilde "§ 9"\n\n'
-        'fjern tabel udfasningsstart kilde "§ 9"\n',
+        'fjern tabel udfasningsstart kilde "§ 9"\n\n'
+        'fjern beslutning udfasning_ved_fraflytning kilde "§ 9"\n\nfjern definition udfasning_begyndt kilde "§ 9"\n',
         encoding="utf-8",
     )
     written = render_policy(draft, tmp_path / "ud")

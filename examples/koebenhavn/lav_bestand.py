@@ -5,6 +5,8 @@ Bilag 15, 1. Baseline: department steps 4/3/2/1 with 16/21/20/307 departments an
 areas (area step 1) and 1 department (about 560 dwellings) in a transformation area (area
 step 2); turnover 9.5 % across family dwellings. Department sizes are spread evenly and the
 organisations' choice of flexible criteria on step 1 is invented: the file is synthetic.
+Last year's vacancies are 9.5 % of the dwellings, and the realised assignment a quarter of them
+(invented, below every third), so no department is exempt from the extra assignment (§ 6.2.2).
 """
 
 import json
@@ -27,14 +29,21 @@ def main() -> None:
     for prefix, count, dwellings, facts in GROUPS:
         base, extra = divmod(dwellings, count)
         for i in range(count):
-            afdeling = {"boligtype": "familie", **facts, "fritaget_ekstra_anvisning": False}
+            size = base + (1 if i < extra else 0)
+            vacancies = round(size * 0.095)
+            afdeling = {
+                "boligtype": "familie",
+                **facts,
+                "anviste_forrige_år": vacancies // 4,
+                "ledige_forrige_år": vacancies,
+            }
             if facts == {"trappe": "afdelingstrappe", "trin": 1}:
                 afdeling["fleksible_kriterier"] = CHOICES[i % len(CHOICES)]
             departments.append(
                 {
                     "navn": f"{prefix} nr. {i + 1}",
                     "afdeling": afdeling,
-                    "familieboliger": base + (1 if i < extra else 0),
+                    "familieboliger": size,
                     "fraflytningsprocent": 9.5,
                 }
             )
