@@ -86,7 +86,7 @@ def test_counterexamples_are_said_as_a_household() -> None:
     for c in report["counterexamples"]:
         assert set(c["deciding"]) | set(c["needed"]) == {".".join(p) for p in shown_paths(c["facts"])}
     text = run("diff", old, new, "--examples", str(GOLDEN))
-    assert "husstand: ansøger (alder 21, " in text and "bruttoindkomst pr måned 22.904,30)" in text
+    assert "husstand: ansøger (alder " in text and "bruttoindkomst pr måned 22.904,30)" in text
     assert "er svaret på «fortrinsret» ja efter 2024-2027, men nej efter 2024-2028 udkast" in text
     assert "(beslutningsdato 1. december 2024)" in text
     html = run("diff", old, new, "--format", "html", "--examples", str(GOLDEN))

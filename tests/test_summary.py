@@ -14,6 +14,7 @@ import pytest
 
 from almen import dsl
 from almen.dsl import nodes as n
+from almen.dsl import types as t
 from almen.dsl.formatter import cells_text, expr_text
 from almen.interpreter.tools.diff import diff
 from almen.interpreter.tools.summary import summarise, text_lines
@@ -158,8 +159,16 @@ def test_one_wheel_slot_edited(base: dsl.Model, tmp_path: Path, wheel: str, labe
 
 
 def _param_values() -> list[tuple[str, str]]:
+    """Every value of a number parameter written as a literal (dates, durations and shares written
+    as a quotient are checked by tests/test_kbh_parameters.py, one diff change each)."""
     m = dsl.load(KBH / "2024-2027")
-    return [(p.name, str(v.start)) for p in m.params.values() for v in p.values]
+    numeric = ("int", "number", "percent", "money")
+    return [
+        (p.name, str(v.start))
+        for p in m.params.values()
+        for v in p.values
+        if isinstance(v.value, n.Literal) and v.value.kind in numeric
+    ]
 
 
 @pytest.mark.parametrize(("name", "start"), _param_values())
@@ -177,8 +186,8 @@ def test_one_parameter_value_edited(base: dsl.Model, tmp_path: Path, name: str, 
         grouped = f"{number:,}".replace(",", ".")
         return grouped + ("," + decimals.ljust(2, "0") if lit.kind == "money" else "," + decimals) * bool(decimals)
 
-    suffix = " kr." if lit.kind == "money" else " %"
-    delta = "+1 kr." if lit.kind == "money" else "+1 procentpoint"
+    suffix = {"money": " kr.", "percent": " %"}.get(lit.kind, "")
+    delta = {"money": "+1 kr.", "percent": "+1 procentpoint"}.get(lit.kind, "+1")
     when = dt.date.fromisoformat(start)
     assert f"Parameter {name}" in text
     assert f"fra {_words(when)}: {danish(int(whole))}{suffix} → {danish(int(whole) + 1)}{suffix} ({delta})" in text
@@ -189,8 +198,11 @@ def _rows() -> list[tuple[str, int]]:
     return [(t.name, i) for t in m.tables.values() for i in range(len(t.rows))]
 
 
-def _other(output: n.Expr) -> tuple[str, str]:
+def _other(output: n.Expr, typ: t.Type | None = None) -> tuple[str, str]:
     """A different output of the same type: the text written, and how the summary says it."""
+    if not isinstance(output, n.Literal) and typ == t.MONEY:  # an amount computed from a parameter
+        text = f"{expr_text(output)} + 1 kr"
+        return text, text
     if isinstance(output, n.Literal) and output.kind == "date":
         day = output.value.replace(year=output.value.year + 1)
         return day.isoformat(), _words(day)
@@ -207,7 +219,7 @@ def _other(output: n.Expr) -> tuple[str, str]:
 @pytest.mark.parametrize(("table", "index"), _rows())
 def test_one_table_row_edited(base: dsl.Model, tmp_path: Path, table: str, index: int) -> None:
     row = base.tables[table].rows[index]
-    written, said = _other(row.output)
+    written, said = _other(row.output, base.type_of(row.output))
     new = _edited(tmp_path, row.output.span, written)
     text = "\n".join(text_lines(summarise(base, new, diff(base, new))))
     before = expr_text(row.output)

@@ -20,6 +20,7 @@ import attrs
 
 from almen.dsl.diagnostics import AlmenError
 from almen.interpreter.api import Policy
+from almen.interpreter.tools.classify import known_facts
 from almen.interpreter.tools.golden import scenario_files
 
 
@@ -71,7 +72,7 @@ def answer_text(policy: Policy, decision: str, facts: Any, day: str) -> str:
     """One version's answer in words: its value as JSON, undetermined with what it needs, or
     why it gives none."""
     try:
-        a = policy.decide(decision, facts, day, explain=False)
+        a = policy.decide(decision, known_facts(policy, facts), day, explain=False)
     except AlmenError as e:
         return f"fejl: {e}"
     if a.status != "determined":

@@ -20,6 +20,7 @@ import attrs
 
 from almen.dsl import nodes as n
 from almen.dsl import types as t
+from almen.dsl.formatter import expr_text, slot_text
 from almen.dsl.semantics import LITERAL_TYPES
 from almen.interpreter.api import Policy
 from almen.interpreter.errors import FactError
@@ -61,14 +62,19 @@ def classifiable(policy: Policy, decision: str) -> bool:
 def classify_over_time(
     old: Policy, new: Policy, decision: str, seeds: list[dict[str, Any]] | None = None
 ) -> Classification:
-    """Classify on every day the new version's rules may change (its start, parameter values,
-    wheel periods), sharing the search budget among them."""
+    """Classify on every day the versions may answer differently (the new version's start, the
+    values of parameters and the periods of wheels that changed), sharing the search budget."""
     start, end = new.valid
     first = start or dt.date.today()
     days = {first}
-    for policy in (old, new):
-        days |= {v.start for p in policy.model.params.values() for v in p.values}
-        days |= {p.start for w in policy.model.wheels.values() for p in w.periods}
+    # the days a changed parameter value or wheel period starts: where the versions can differ
+    for policy, other in ((old, new), (new, old)):
+        for name, param in policy.model.params.items():
+            if _values(param) != _values(other.model.params.get(name)):
+                days |= {v.start for v in param.values}
+        for name, wheel in policy.model.wheels.items():
+            if _periods(wheel) != _periods(other.model.wheels.get(name)):
+                days |= {p.start for p in wheel.periods}
     chosen = sorted(d for d in days if first <= d and (end is None or d <= end))
     results = [classify(old, new, decision, day, seeds, MAX_TOTAL // len(chosen)) for day in chosen]
     grant_new = next((r.more_permissive for r in results if r.more_permissive is not None), None)
@@ -81,6 +87,16 @@ def classify_over_time(
     )
     total = sum(r.tried for r in results)
     return Classification(decision, _verdict(grant_new, grant_old), searched, grant_new, grant_old, total)
+
+
+def _values(param: n.ParamDecl | None) -> list[tuple[dt.date, str]] | None:
+    return None if param is None else [(v.start, expr_text(v.value)) for v in param.values]
+
+
+def _periods(wheel: n.Wheel | None) -> list[tuple[dt.date, dt.date, list[str]]] | None:
+    if wheel is None:
+        return None
+    return [(p.start, p.end, [slot_text(slot.value) for slot in p.slots]) for p in wheel.periods]
 
 
 def _verdict(grant_new: Any, grant_old: Any) -> str:
@@ -105,18 +121,18 @@ def classify(
     used = _fields_used(old, decision) | _fields_used(new, decision)
     facts = sorted(set(old.model.facts_read(decision)) | set(new.model.facts_read(decision)))
     schema = {**old.schema, **new.schema}
+    defaults = {**old.defaults, **new.defaults}
     grant_new = grant_old = None
     tried = 0
     seen: set[str] = set()
-    grids = [
-        itertools.product(
-            *(
-                list(itertools.islice(_variants(schema[f], numbers, day, used, seed.get(f, _NONE)), MAX_PER_FACT))
-                for f in facts
-            )
-        )
-        for seed in seeds or [{}]
-    ]
+    grids = []
+    for seed in seeds or [{}]:
+        lists = [
+            list(itertools.islice(_variants(schema[f], numbers, day, used, seed.get(f, _NONE), defaults), MAX_PER_FACT))
+            for f in facts
+        ]
+        # one fact varied at a time first (every fact gets its turn within the budget), then pairs
+        grids.append(itertools.chain(_one_at_a_time(lists), itertools.product(*lists)))
     # round robin over the seeds' grids, so a bounded search visits every example's neighbourhood
     for combo in (c for group in itertools.zip_longest(*grids) for c in group if c is not None):
         if tried >= budget or (grant_new is not None and grant_old is not None):
@@ -150,7 +166,7 @@ def _answer(policy: Policy, decision: str, facts: dict[str, Any], day: dt.date) 
     low, high = policy.valid
     if low is not None and high is not None:
         day = min(max(day, low), high)
-    given = {k: _prune(v, policy.schema[k]) for k, v in facts.items() if k in policy.schema}
+    given = known_facts(policy, facts)
     try:
         answer = policy.decide(decision, given, day, explain=False)
     except FactError:
@@ -158,6 +174,11 @@ def _answer(policy: Policy, decision: str, facts: dict[str, Any], day: dt.date) 
     if answer.status != Status.DETERMINED:
         return None
     return verdict_of(answer.raw, policy.model.value_types.get(decision, t.UNKNOWN), decision)
+
+
+def known_facts(policy: Policy, facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts as this version declares them: facts and fields only another version has left out."""
+    return {k: _prune(v, policy.schema[k]) for k, v in facts.items() if k in policy.schema}
 
 
 def _prune(value: Any, typ: t.Type) -> Any:
@@ -225,10 +246,34 @@ def _candidates(typ: t.Type, numbers: set[tuple[str | None, Fraction]], day: dt.
     return []
 
 
+def _one_at_a_time(lists: list[list[Any]]) -> Iterator[tuple[Any, ...]]:
+    """The base (each list's first value), then the base with one position changed, in turns."""
+    if not all(lists):
+        return
+    base = tuple(values[0] for values in lists)
+    yield base
+    turns = [_tagged(i, iter(values), True) for i, values in enumerate(lists)]
+    for change in itertools.chain.from_iterable(itertools.zip_longest(*turns)):
+        if change is not None:
+            i, value = change
+            yield base[:i] + (value,) + base[i + 1 :]
+
+
+def _tagged(name: Any, values: Iterator[Any], skip_base: bool) -> Iterator[tuple[Any, Any]]:
+    return ((name, value) for value in itertools.islice(values, 1 if skip_base else 0, None))
+
+
 def _variants(
-    typ: t.Type, numbers: set[tuple[str | None, Fraction]], day: dt.date, used: set[str], seed: Any = _NONE
+    typ: t.Type,
+    numbers: set[tuple[str | None, Fraction]],
+    day: dt.date,
+    used: set[str],
+    seed: Any = _NONE,
+    defaults: dict[str, dict[str, Any]] | None = None,
 ) -> Iterator[Any]:
-    """A base value (the seed's, where given), then the base with each part the rules read varied alone."""
+    """A base value (the seed's, where given), then the base with each part the rules read varied
+    alone. A record field with a declared default is left out of the base, so it takes it."""
+    defaults = defaults or {}
     optional = isinstance(typ, t.Optional)
     typ = t.strip(typ)
     if not isinstance(typ, t.Record) or seed is None:
@@ -241,16 +286,25 @@ def _variants(
             values.insert(0, values.pop(len(values) // 2))  # a middling base, not the extreme
         yield from values
         if isinstance(typ, t.Record):
-            yield from _variants(typ, numbers, day, used)
+            yield from _variants(typ, numbers, day, used, _NONE, defaults)
         return
     given = seed if isinstance(seed, dict) else {}
     if optional and seed is _NONE:
         yield None
+    own = defaults.get(typ.name or "", {})
     base = {
-        name: next(_variants(ftype, numbers, day, used, given.get(name, _NONE)), None) for name, ftype in typ.fields
+        name: next(_variants(ftype, numbers, day, used, given.get(name, _NONE), defaults), None)
+        for name, ftype in typ.fields
+        if name in given or name not in own
     }
     yield base
-    for name, ftype in typ.fields:
-        if name in used:
-            for value in itertools.islice(_variants(ftype, numbers, day, used, given.get(name, _NONE)), 1, None):
-                yield {**base, name: value}
+    # Each field's variants in turn, one of each per round: within the cap on variants, every
+    # field the rules read is varied, not only the first few
+    rounds = [
+        _tagged(name, _variants(ftype, numbers, day, used, given.get(name, _NONE), defaults), name in base)
+        for name, ftype in typ.fields
+        if name in used
+    ]
+    for pair in itertools.chain.from_iterable(itertools.zip_longest(*rounds)):
+        if pair is not None:
+            yield {**base, pair[0]: pair[1]}
