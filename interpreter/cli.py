@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("policy")
     p.add_argument("decision", nargs="?", help="one decision; all of them when left out")
 
+    sub.add_parser("lsp", help="run the language server on standard input and output (needs almen[lsp])")
+
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -115,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             "simulate": _simulate,
             "schema": _schema,
             "docs": _docs,
+            "lsp": _lsp,
         }
         return int(handler[args.command](args, out))
     except PolicyError as e:
@@ -301,6 +304,15 @@ def _docs(args: argparse.Namespace, out: Console) -> int:
     target = Path(args.out or f"{Path(args.policy).resolve().name}-docs")
     written = render_policy(args.policy, target, source_pages=args.source_pages)
     out.print(f"wrote {len(written)} files to {escape(str(target))}")
+    return OK
+
+
+def _lsp(args: argparse.Namespace, out: Console) -> int:
+    try:
+        from almen.interpreter.lsp.server import serve
+    except ImportError as e:
+        raise AlmenError(f"sprogserveren kræver pygls ({e.name} mangler): pip install 'almen[lsp]'") from None
+    serve()
     return OK
 
 
