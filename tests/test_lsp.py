@@ -241,3 +241,26 @@ def test_formatting_returns_the_canonical_layout(session: Session, tmp_path: Pat
     [edit] = edits
     assert edit.new_text == 'beslutning b: heltal = 1 + 2\n  kilde "§ 3"\n'
     assert edit.range.start == lsp.Position(line=0, character=0)
+
+
+def test_vscode_extension_uses_the_generated_grammar_and_starts_the_server() -> None:
+    """The extension colours with the grammar highlight.py generates and starts `almen lsp`."""
+    import json
+
+    from almen.dsl.highlight import textmate_grammar
+
+    folder = ROOT / "editors" / "vscode"
+    manifest = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+    [language] = manifest["contributes"]["languages"]
+    [grammar] = manifest["contributes"]["grammars"]
+    assert language["id"] == grammar["language"] == "almen" and language["extensions"] == [".almen"]
+    shipped = json.loads((ROOT / "editors" / "almen.tmLanguage.json").read_text(encoding="utf-8"))
+    assert grammar["scopeName"] == shipped["scopeName"] == textmate_grammar()["scopeName"]
+    # the grammar is copied in when the .vsix is built, from the one file that is kept up to date
+    assert "../almen.tmLanguage.json" in manifest["scripts"]["vscode:prepublish"]
+    assert grammar["path"].endswith("syntaxes/almen.tmLanguage.json")
+    settings = manifest["contributes"]["configuration"]["properties"]
+    assert settings["almen.server.command"]["default"] == "almen"
+    assert settings["almen.server.args"]["default"] == ["lsp"]
+    assert "vscode-languageclient" in manifest["dependencies"]
+    assert "vscode-languageclient/node" in (folder / "extension.js").read_text(encoding="utf-8")
