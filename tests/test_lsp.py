@@ -190,6 +190,13 @@ def test_definition_across_files(session: Session) -> None:
     facts = KBH / "01_fakta.almen"
     assert found.uri == from_fs_path(str(facts))
     assert found.range.start == _position(facts, "afdeling", after="fakta afdeling")
+    # the field after the dot: the record's field, found through the checked type of `afdeling`
+    at = _position(TRAPPER, "ledighed", after="definition udpegningskriterier_opfyldt")
+    found = session.run(
+        session.client.text_document_definition_async(lsp.DefinitionParams(text_document=_doc(uri), position=at))
+    )
+    assert found.uri == from_fs_path(str(facts))
+    assert found.range.start == _position(facts, "ledighed", after="post Afdeling")
 
 
 def test_references_of_a_parameter(session: Session) -> None:
@@ -264,3 +271,23 @@ def test_vscode_extension_uses_the_generated_grammar_and_starts_the_server() -> 
     assert settings["almen.server.args"]["default"] == ["lsp"]
     assert "vscode-languageclient" in manifest["dependencies"]
     assert "vscode-languageclient/node" in (folder / "extension.js").read_text(encoding="utf-8")
+
+
+def test_hover_and_definition_while_the_folder_has_errors(session: Session, tmp_path: Path) -> None:
+    """An unknown name elsewhere stops the check, not the navigation: names are looked up as the
+    checker would, over the trees that parsed."""
+    path = tmp_path / "regler.almen"
+    text = (
+        HEADER + 'parameter grænse: procent {\n  kilde "§ 4" citat "mindst 40 %"\n  fra 2024-01-01: 40 %\n}\n\n'
+        'beslutning b: sandhed = andel > grænse\n  kilde "§ 5"\n'
+    )
+    uri = session.open(path, text)
+    [d] = session.wait_diagnostics(uri)
+    assert d.message == "unknown name 'andel'"
+    at = lsp.Position(line=10, character=text.splitlines()[10].index("grænse") + 2)
+    hover = session.run(session.client.text_document_hover_async(lsp.HoverParams(text_document=_doc(uri), position=at)))
+    assert "Kilde: § 4" in hover.contents.value and "«mindst 40 %»" in hover.contents.value
+    found = session.run(
+        session.client.text_document_definition_async(lsp.DefinitionParams(text_document=_doc(uri), position=at))
+    )
+    assert (found.range.start.line, found.range.start.character) == (5, 10)

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from almen.dsl import nodes as n
+from almen.dsl import types as t
 from almen.dsl.builtins import BUILTINS
 from almen.dsl.check.model import Model, RefKind
 from almen.dsl.formatter import expr_text, type_text
@@ -36,6 +37,7 @@ _DECLARED_BY = {
 _LOOKUP = ("fakta", "parameter", "definition", "beslutning", "tabel", "hjul")
 MEMBER = "valgmulighed"  # the kind of a Key naming an enumeration member (members have no declaration)
 BUILTIN = "indbygget"  # the kind of a Key naming a builtin function or value
+FIELD = "felt"  # the kind of a Key naming a record's field: Key("felt", "Placering.trin")
 _BINDERS = (n.Quantifier, n.Count, n.Sort, n.Each, n.Mapping)
 _TOKEN = re.compile(r'"[^"\n]*"|#[^\n]*|(?!\d)\w+')
 
@@ -77,6 +79,7 @@ class Index:
         self.sources = {m.path: m.source for m in modules}
         self.decls: dict[Key, Any] = {}
         self.members: dict[str, n.EnumDecl] = {}
+        self.fields: dict[Key, n.FieldDecl] = {}
         for module in modules:
             for decl in module.decls:
                 if isinstance(decl, n.Removal):
@@ -85,6 +88,9 @@ class Index:
                 if isinstance(decl, n.EnumDecl):
                     for member in decl.members:
                         self.members.setdefault(member, decl)
+                if isinstance(decl, n.RecordDecl):
+                    for f in decl.fields:
+                        self.fields.setdefault(Key(FIELD, f"{decl.name}.{f.name}"), f)
         found = [o for module in modules for o in _occurrences(self, module)]
         self.occurrences = sorted(found, key=lambda o: (o.path, o.start))
 
@@ -137,11 +143,24 @@ class Index:
         if target.kind == MEMBER:
             enum = self.members[target.name]
             return f"**værdi** `{target.name}` af valg `{enum.name}`"
+        if target.kind == FIELD:
+            f = self.fields[target]
+            return "\n\n".join([f"**felt {target.name}**", f"Type: `{type_text(f.type)}`", *map(_note, f.notes)])
         decl = self.decls.get(target)
         if decl is None:
             return f"`{target}` er ikke erklæret"
         typed = isinstance(getattr(decl, "type", None), n.Node)  # its declared type is shown already
         return "\n\n".join(describe(decl)) + ("" if typed else self._type_line(occurrence.node))
+
+    def field_of(self, node: n.Field) -> Key | None:
+        """The record field `x.felt` reads, known from the checked type of `x`."""
+        if self.model is None:
+            return None
+        record = self.model.type_of(node.obj)
+        if not isinstance(record, t.Record) or record.name is None:
+            return None
+        found = Key(FIELD, f"{record.name}.{node.name}")
+        return found if found in self.fields else None
 
     def _type_line(self, node: Any) -> str:
         if self.model is None or not isinstance(node, n.Name | n.Call):
@@ -224,6 +243,10 @@ def _declared(index: Index, path: str, source: str, decl: Any) -> Iterator[Occur
     if isinstance(decl, n.EnumDecl):
         for member in decl.members:
             yield from _find(words[2:], path, member, Key(MEMBER, member), True, decl, quoted=True)
+    if isinstance(decl, n.RecordDecl):
+        for f in decl.fields:
+            field = Key(FIELD, f"{decl.name}.{f.name}")
+            yield Occurrence(path, f.span.start, f.span.start + len(f.name), field, True, f)
     if isinstance(decl, n.Wheel):
         yield from _find(words[2:], path, decl.letting_type, key("valg", decl.letting_type), False, decl)
     if isinstance(decl, n.Definition):
@@ -237,6 +260,10 @@ def _used(index: Index, path: str, source: str, node: Any, binders: tuple[Any, .
         target = index.target_of_name(node, binders)
         if target is not None:
             yield Occurrence(path, node.span.start, node.span.start + len(node.name), target, False, node)
+    elif isinstance(node, n.Field):
+        field = index.field_of(node)
+        if field is not None:
+            yield Occurrence(path, node.span.end - len(node.name), node.span.end, field, False, node)
     elif isinstance(node, n.TName):
         for kind in ("post", "valg"):
             if key(kind, node.name) in index.decls:
