@@ -9,6 +9,10 @@ from almen.dsl.check.context import Context
 from almen.dsl.check.values import require_citation
 from almen.dsl.diagnostics import did_you_mean
 
+# A letting wheel lets nine vacancies in turn ("udlejningshjul á 9 boliger", the agreements'
+# Figur 5 and Bilag 4): a period without all nine leaves some vacancies with no letting type.
+WHEEL_SIZE = 9
+
 
 class Wheels:
     def __init__(self, cx: Context):
@@ -26,7 +30,6 @@ class Wheels:
             )
             return t.UNKNOWN
         labels: dict[str, n.Period] = {}
-        size = None
         for period in sorted(wheel.periods, key=lambda p: p.start):
             if period.label in labels:
                 cx.error(period.span, f"period '{period.label}' is declared twice in wheel '{wheel.name}'")
@@ -41,19 +44,38 @@ class Wheels:
                         [(other.span, "the other period")],
                     )
             labels[period.label] = period
-            numbers = [s.number for s in period.slots]
-            if sorted(numbers) != list(range(1, len(numbers) + 1)):
-                cx.error(
-                    period.span,
-                    f"the slots of period '{period.label}' must be numbered 1 to {len(numbers)}, once each",
-                    f"found {', '.join(map(str, numbers))}",
-                )
-            if size is not None and len(numbers) != size:
-                cx.error(period.span, f"period '{period.label}' has {len(numbers)} slots, not {size}")
-            size = size or len(numbers)
+            self.numbering(wheel, period)
             for slot in period.slots:
                 self.slot_value(slot.value, enum)
         return t.WheelType(enum)
+
+    def numbering(self, wheel: n.Wheel, period: n.Period) -> None:
+        """Every period has the wheel's nine slots, numbered 1 to 9, once each."""
+        numbers = [s.number for s in period.slots]
+        where = f"period '{period.label}' of wheel '{wheel.name}'"
+        if numbers and sorted(numbers) == list(range(1, len(numbers) + 1)):
+            if len(numbers) < WHEEL_SIZE:
+                missing = (len(numbers) + 1, WHEEL_SIZE)
+                label = f"slot {missing[0]}" if missing[0] == missing[1] else f"slots {missing[0]} to {missing[1]}"
+                self.cx.error(
+                    period.span,
+                    f"{where} lacks {label}",
+                    f"a letting wheel has {WHEEL_SIZE} slots, numbered 1 to {WHEEL_SIZE}; add: {missing[0]}: <type>",
+                )
+            elif len(numbers) > WHEEL_SIZE:
+                extra = next(s for s in period.slots if s.number == WHEEL_SIZE + 1)
+                self.cx.error(
+                    extra.span,
+                    f"{where} has {len(numbers)} slots; a letting wheel has {WHEEL_SIZE}",
+                    f"remove the slots after {WHEEL_SIZE}",
+                )
+            return
+        absent = [str(k) for k in range(1, WHEEL_SIZE + 1) if k not in numbers]
+        self.cx.error(
+            period.span,
+            f"the slots of {where} must be numbered 1 to {WHEEL_SIZE}, once each",
+            f"found {', '.join(map(str, numbers))}" + (f"; missing {', '.join(absent)}" if absent else ""),
+        )
 
     def slot_value(self, value: n.SlotValue, enum: t.Enum) -> None:
         for letting in value.find_all(n.Letting):
