@@ -291,3 +291,16 @@ def test_hover_and_definition_while_the_folder_has_errors(session: Session, tmp_
         session.client.text_document_definition_async(lsp.DefinitionParams(text_document=_doc(uri), position=at))
     )
     assert (found.range.start.line, found.range.start.character) == (5, 10)
+
+
+def test_an_unclosed_block_is_shown_at_its_brace_with_the_next_declaration_related(
+    session: Session, tmp_path: Path
+) -> None:
+    path = tmp_path / "aaben.almen"
+    uri = session.open(path, 'politik prøve {\n  version "1"\n\nbeslutning b: heltal\n  kilde "§ 1"\n')
+    [d] = session.wait_diagnostics(uri)
+    assert (d.range.start.line, d.range.start.character) == (0, 14)
+    assert d.message == "this '{' is never closed\ntip: close it with '}' before \"beslutning\" on line 4"
+    [related] = d.related_information
+    assert related.location.uri == uri and related.location.range.start == lsp.Position(line=3, character=0)
+    assert related.message == "the next declaration starts here"
