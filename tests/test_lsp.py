@@ -110,7 +110,7 @@ def test_initialize_announces_every_feature(session: Session) -> None:
     assert session.result.server_info.name == "almen"
     assert caps.hover_provider and caps.definition_provider and caps.references_provider
     assert caps.completion_provider is not None
-    assert caps.document_formatting_provider
+    assert caps.document_formatting_provider and caps.document_symbol_provider
     assert caps.text_document_sync is not None
 
 
@@ -304,3 +304,17 @@ def test_an_unclosed_block_is_shown_at_its_brace_with_the_next_declaration_relat
     [related] = d.related_information
     assert related.location.uri == uri and related.location.range.start == lsp.Position(line=3, character=0)
     assert related.message == "the next declaration starts here"
+
+
+def test_outline_lists_the_declarations_of_the_file(session: Session) -> None:
+    uri = session.open(TRAPPER)
+    found = session.run(
+        session.client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=_doc(uri)))
+    )
+    by_name = {s.name: s for s in found}
+    assert list(by_name)[:2] == ["valg Behov", "post Placering"]
+    ledighed = by_name["parameter udsat_ledighed"]
+    assert ledighed.kind == lsp.SymbolKind.Constant
+    assert (ledighed.range.start.line, ledighed.range.end.line) == (11, 14)
+    assert (ledighed.selection_range.start.line, ledighed.selection_range.start.character) == (11, 10)
+    assert any(name.startswith("regel trappe.") for name in by_name)

@@ -15,10 +15,12 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
 
+from almen.dsl import nodes as n
 from almen.dsl.builtins import BUILTINS
 from almen.dsl.diagnostics import Diagnostic, PolicyError
 from almen.dsl.formatter import format_source
 from almen.dsl.highlight import keywords
+from almen.dsl.identity import key_of
 from almen.interpreter.lsp.folder import Analysis, analyse
 from almen.interpreter.lsp.navigate import Index, Occurrence, describe
 
@@ -35,6 +37,25 @@ _KIND = {
     "valg": lsp.CompletionItemKind.Enum,
     "post": lsp.CompletionItemKind.Class,
     "mål": lsp.CompletionItemKind.Event,
+}
+
+
+# The outline's symbol kind of each declaration kind.
+_SYMBOL = {
+    "politik": lsp.SymbolKind.Namespace,
+    "fakta": lsp.SymbolKind.Field,
+    "parameter": lsp.SymbolKind.Constant,
+    "definition": lsp.SymbolKind.Function,
+    "beslutning": lsp.SymbolKind.Function,
+    "regel": lsp.SymbolKind.Method,
+    "undtagelse": lsp.SymbolKind.Method,
+    "tabel": lsp.SymbolKind.Struct,
+    "skema": lsp.SymbolKind.Struct,
+    "hjul": lsp.SymbolKind.Struct,
+    "valg": lsp.SymbolKind.Enum,
+    "post": lsp.SymbolKind.Class,
+    "mål": lsp.SymbolKind.Event,
+    "fjern": lsp.SymbolKind.Null,
 }
 
 
@@ -241,6 +262,36 @@ def _names(index: Index) -> list[lsp.CompletionItem]:
             )
         )
     return items
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+def symbols(ls: AlmenServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol] | None:
+    """The file's outline: one entry per declaration, named as its identity (`regel trappe.x`)."""
+    found = ls.analysis(params.text_document.uri)
+    path = to_fs_path(params.text_document.uri)
+    if found is None or path is None:
+        return None
+    result, index = found
+    module = result.module(str(Path(path)))
+    if module is None:
+        return None
+    doc = ls.document(module.path)
+    names = {id(o.node): o for o in index.occurrences if o.declaration and o.path == module.path}
+    outline = []
+    for decl in module.decls:
+        whole = lsp.Range(
+            start=doc.client_position_at_offset(decl.span.start), end=doc.client_position_at_offset(decl.span.end)
+        )
+        name = names.get(id(decl))
+        selection = ls.location(name).range if name is not None else whole
+        if isinstance(decl, n.Policy):
+            label = f"politik {decl.name}"
+        elif isinstance(decl, n.Removal):
+            label = f"fjern {decl.target_kind} {decl.name}"
+        else:
+            label = str(key_of(decl))
+        outline.append(lsp.DocumentSymbol(label, _SYMBOL.get(decl.kind, lsp.SymbolKind.Object), whole, selection))
+    return outline
 
 
 @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
