@@ -318,3 +318,13 @@ def test_outline_lists_the_declarations_of_the_file(session: Session) -> None:
     assert (ledighed.range.start.line, ledighed.range.end.line) == (11, 14)
     assert (ledighed.selection_range.start.line, ledighed.selection_range.start.character) == (11, 10)
     assert any(name.startswith("regel trappe.") for name in by_name)
+
+
+def test_an_amended_version_that_is_missing_is_reported_on_the_header(session: Session, tmp_path: Path) -> None:
+    (tmp_path / "gammel").mkdir()  # the version amended: a folder without policy files
+    (tmp_path / "ny").mkdir()
+    path = tmp_path / "ny" / "00_aftale.almen"  # unsaved, in a folder of its own
+    uri = session.open(path, 'politik prøve {\n  version "2"\n  ændrer "../gammel"\n}\n')
+    [d] = session.wait_diagnostics(uri)
+    assert d.message.startswith("no .almen files at ")
+    assert (d.range.start.line, d.range.start.character) == (0, 0)

@@ -9,6 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import attrs
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
@@ -105,6 +106,9 @@ class AlmenServer(LanguageServer):
         result, _ = found
         by_uri: dict[str, list[lsp.Diagnostic]] = {from_fs_path(p) or p: [] for p in result.paths}
         for d in result.diagnostics:
+            if not Path(d.span.path).is_file() and d.span.path not in result.paths:
+                # about a folder (the version amended has no files): shown at the top of this file
+                d = attrs.evolve(d, span=attrs.evolve(d.span, path=str(to_fs_path(uri)), line=1, column=1))
             by_uri.setdefault(from_fs_path(d.span.path) or d.span.path, []).append(self.diagnostic(d))
         for stale in self.published.get(folder, set()) - by_uri.keys():
             by_uri[stale] = []
@@ -118,11 +122,12 @@ class AlmenServer(LanguageServer):
         known = self.workspace.text_documents.get(uri)
         if known is not None:
             return known
-        source = None
-        for result, _ in self.analyses.values():
-            module = result.module(path)
-            if module is not None:
-                source = module.source
+        source = next((m.source for r, _ in self.analyses.values() if (m := r.module(path)) is not None), None)
+        if source is None:
+            try:
+                source = Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                source = ""  # positions in a file that cannot be read are taken as they are
         return TextDocument(uri, source, position_codec=self.workspace.position_codec)
 
     def position(self, path: str, line: int, column: int) -> lsp.Position:
