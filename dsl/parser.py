@@ -160,22 +160,37 @@ def _parse_error(path: str, source: str, e: lark.exceptions.UnexpectedInput) -> 
 
 def _suggestion(source: str, token: lark.Token) -> str | None:
     """'did you mean …?' for a misspelt keyword: an English or ASCII spelling, or a close keyword,
-    offered only if the file parses further with it in place."""
-    from almen.dsl.highlight import keywords  # the grammar's keywords (that module imports this one)
-
+    offered only if the file parses further with it in place. The word before the unexpected
+    token is tried too: a misspelt keyword where a name may stand is read as a name (`hvs x`)."""
     if token.type == "$END" or token.start_pos is None:
         return None
     start, end, seen = token.start_pos, token.end_pos or token.start_pos + len(token), str(token)
     if seen == "=" and source[:start].endswith("="):
         start, seen = start - 1, "=="
+    word = _replacement(source, start, end, seen, start)
+    if word is not None:
+        return f"did you mean '{word}'?"
+    before = re.search(r"(?<![\w.])((?!\d)\w+)\s+$", source[:start])
+    if before is not None:
+        word = _replacement(source, before.start(1), before.end(1), before.group(1), start)
+        if word is not None:
+            return f"did you mean '{word}' instead of '{before.group(1)}'?"
+    return None
+
+
+def _replacement(source: str, start: int, end: int, seen: str, beyond: int) -> str | None:
+    """The keyword to put for source[start:end] (`seen`) so that the parse gets past `beyond`."""
+    from almen.dsl.highlight import keywords  # the grammar's keywords (that module imports this one)
+
     ascii_ = seen.lower()
     for plain, letter in _ASCII:
         ascii_ = ascii_.replace(plain, letter)
     candidates = [SPELLINGS.get(seen.lower()), ascii_ if ascii_ in keywords() else None]
     candidates += difflib.get_close_matches(seen, keywords(), n=3, cutoff=0.6)
     for word in dict.fromkeys(c for c in candidates if c and c != seen):
-        if _parses_further(source[:start] + word + source[end:], start):
-            return f"did you mean '{word}'?"
+        shift = len(word) - len(seen) if beyond >= end else 0
+        if _parses_further(source[:start] + word + source[end:], beyond + shift):
+            return word
     return None
 
 

@@ -124,3 +124,10 @@ def test_the_innermost_unclosed_block_is_the_one_reported() -> None:
 def test_a_brace_inside_a_string_or_comment_does_not_count() -> None:
     e = parse_error('politik p { # {\n  titel "{"\n\nfakta f: heltal\n')
     assert (e.line, e.column) == (1, 11)
+
+
+def test_a_misspelt_keyword_read_as_a_name_is_found_before_the_error() -> None:
+    """`hvs` may be a name, so the parse fails at the next token; the word before is tried too."""
+    e = parse_error(HEADER + 'definition d = hvs 1 = 2 så 1 ellers 2\n  kilde "§ 1"\n')
+    assert (e.line, e.column) == (8, 20)
+    assert e.diagnostics[0].hint == "did you mean 'hvis' instead of 'hvs'?"
