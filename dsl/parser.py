@@ -39,6 +39,8 @@ SPELLINGS = {
     "years": "år", "==": "=", "<>": "≠",
 }  # fmt: skip
 _ASCII = (("aa", "å"), ("ae", "æ"), ("oe", "ø"))  # how æ, ø and å are written without them
+# Each suggestion is tried by parsing the file again; past this size that is too slow to offer.
+MAX_SUGGESTION_SOURCE = 200_000
 
 
 @functools.cache
@@ -162,7 +164,7 @@ def _suggestion(source: str, token: lark.Token) -> str | None:
     """'did you mean …?' for a misspelt keyword: an English or ASCII spelling, or a close keyword,
     offered only if the file parses further with it in place. The word before the unexpected
     token is tried too: a misspelt keyword where a name may stand is read as a name (`hvs x`)."""
-    if token.type == "$END" or token.start_pos is None:
+    if token.type == "$END" or token.start_pos is None or len(source) > MAX_SUGGESTION_SOURCE:
         return None
     start, end, seen = token.start_pos, token.end_pos or token.start_pos + len(token), str(token)
     if seen == "=" and source[:start].endswith("="):
