@@ -328,3 +328,12 @@ def test_an_amended_version_that_is_missing_is_reported_on_the_header(session: S
     [d] = session.wait_diagnostics(uri)
     assert d.message.startswith("no .almen files at ")
     assert (d.range.start.line, d.range.start.character) == (0, 0)
+
+
+def test_closing_an_unsaved_file_clears_its_diagnostics(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "kladde.almen"
+    uri = session.open(path, "beslutning b: heltal =\n")
+    assert len(session.wait_diagnostics(uri)) == 1
+    del session.diagnostics[uri]
+    session.client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=_doc(uri)))
+    assert session.wait_diagnostics(uri) == []
