@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from pathlib import Path
@@ -27,6 +28,20 @@ FRIENDLY = {
     "DATE": N_("a date (YYYY-MM-DD)"),
     "$END": N_("the end of the file"),
 }
+
+# English and ASCII spellings a person may type for a keyword or unit (data for the suggestions of
+# a parse error; each is tried by parsing again, so one is only offered where it fits).
+SPELLINGS = {
+    "if": "hvis", "then": "så", "else": "ellers", "and": "og", "or": "eller", "not": "ikke",
+    "true": "sand", "false": "falsk", "null": "intet", "none": "intet", "in": "i", "where": "hvor",
+    "between": "mellem", "all": "alle", "any": "nogen", "count": "antal", "rule": "regel",
+    "decision": "beslutning", "fact": "fakta", "source": "kilde", "quote": "citat", "note": "fortolkning",
+    "procent": "%", "percent": "%", "pct": "%", "kroner": "kr", "dkk": "kr", "days": "dage", "months": "måneder",
+    "years": "år", "==": "=", "<>": "≠",
+}  # fmt: skip
+_ASCII = (("aa", "å"), ("ae", "æ"), ("oe", "ø"))  # how æ, ø and å are written without them
+# Each suggestion is tried by parsing the file again; past this size that is too slow to offer.
+MAX_SUGGESTION_SOURCE = 200_000
 
 
 @functools.cache
@@ -139,10 +154,96 @@ def _parse_error(path: str, source: str, e: lark.exceptions.UnexpectedInput) -> 
         before = source[: token.start_pos or 0].split()
         if before and before[-1] in ("alle", "nogen", "ingen", "antal", "hver", "opslag", "sorter"):
             hint = _("inside og/eller/ikke, put parentheses around it: ({0} {1} i …: …)").format(before[-1], token)
+        unclosed = _unclosed(path, source, token, _acceptable(e))
+        if unclosed is not None:
+            return unclosed
+        hint = hint or _suggestion(source, token)
     else:
         message = _("unexpected end of file")
         line, column = _last_position(source)
     return _error(path, source, line, column, message, hint)
+
+
+def _suggestion(source: str, token: lark.Token) -> str | None:
+    """'did you mean …?' for a misspelt keyword: an English or ASCII spelling, or a close keyword,
+    offered only if the file parses further with it in place. The word before the unexpected
+    token is tried too: a misspelt keyword where a name may stand is read as a name (`hvs x`)."""
+    if token.type == "$END" or token.start_pos is None or len(source) > MAX_SUGGESTION_SOURCE:
+        return None
+    start, end, seen = token.start_pos, token.end_pos or token.start_pos + len(token), str(token)
+    if seen == "=" and source[:start].endswith("="):
+        start, seen = start - 1, "=="
+    word = _replacement(source, start, end, seen, start)
+    if word is not None:
+        return _("did you mean '{name}'?").format(name=word)
+    before = re.search(r"(?<![\w.])((?!\d)\w+)\s+$", source[:start])
+    if before is not None:
+        word = _replacement(source, before.start(1), before.end(1), before.group(1), start)
+        if word is not None:
+            return _("did you mean '{0}' instead of '{1}'?").format(word, before.group(1))
+    return None
+
+
+def _replacement(source: str, start: int, end: int, seen: str, beyond: int) -> str | None:
+    """The keyword to put for source[start:end] (`seen`) so that the parse gets past `beyond`."""
+    from almen.dsl.highlight import keywords  # the grammar's keywords (that module imports this one)
+
+    ascii_ = seen.lower()
+    for plain, letter in _ASCII:
+        ascii_ = ascii_.replace(plain, letter)
+    candidates = [SPELLINGS.get(seen.lower()), ascii_ if ascii_ in keywords() else None]
+    candidates += difflib.get_close_matches(seen, keywords(), n=3, cutoff=0.6)
+    for word in dict.fromkeys(c for c in candidates if c and c != seen):
+        shift = len(word) - len(seen) if beyond >= end else 0
+        if _parses_further(source[:start] + word + source[end:], beyond + shift):
+            return word
+    return None
+
+
+def _parses_further(source: str, at: int) -> bool:
+    """Whether the text parses, or fails only after the offset `at` (what was put there fits)."""
+    try:
+        lark_parser().parse(source)
+    except lark.exceptions.UnexpectedInput as e:
+        pos = e.token.start_pos if isinstance(e, lark.exceptions.UnexpectedToken) else e.pos_in_stream
+        return pos is None or pos > at
+    except (lark.exceptions.LarkError, RecursionError):
+        return False
+    return True
+
+
+_BRACE = re.compile(r'"[^"\n]*"|#[^\n]*|[{}]')
+
+
+def _unclosed(path: str, source: str, token: lark.Token, acceptable: set[str]) -> PolicyError | None:
+    """A block left open: the next declaration (or the end of the file) comes where its '}' was
+    due, so the error is put where the block was opened."""
+    if "RBRACE" not in acceptable or token.type not in lark_parser().parse_interactive("").accepts():
+        return None
+    pos = len(source) if token.type == "$END" else token.start_pos or 0
+    opened: list[int] = []
+    for m in _BRACE.finditer(source, 0, pos):
+        if m.group() == "{":
+            opened.append(m.start())
+        elif m.group() == "}" and opened:
+            opened.pop()
+    if not opened:
+        return None
+    at = opened[-1]
+    line = source.count("\n", 0, at) + 1
+    column = at - (source.rfind("\n", 0, at) + 1) + 1
+    span = n.Span(path, line, column, line, column + 1, at, at + 1)
+    if token.type == "$END":
+        end_line, end_column = _last_position(source)
+        where, note = _("the end of the file"), _("the file ends here")
+    else:
+        end_line, end_column = token.line or 1, token.column or 1
+        where, note = _('"{0}" on line {1}').format(token, end_line), _("the next declaration starts here")
+    there = n.Span(path, end_line, end_column, end_line, end_column + 1, pos, pos)
+    related = ((there, note, source_line(source, end_line)),)
+    hint = _("close it with '}}' before {0}").format(where)
+    message = _("this '{0}' is never closed").format("{")
+    return PolicyError([Diagnostic(span, message, hint, source_line(source, line), related)])
 
 
 def _acceptable(e: lark.exceptions.UnexpectedToken) -> set[str]:

@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reload-interval", type=float, default=2.0, help="seconds between looks for edits; 0: never")
     p.add_argument("--grace", type=float, default=10.0, help="seconds to finish requests at shutdown")
 
+    sub.add_parser("lsp", help="run the language server on standard input and output (needs almen[lsp])")
+
     for command in sub.choices.values():  # `--lang` before or after the command
         command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=_LANG_HELP)
     parser.add_argument("--lang", choices=LANGUAGES, default=None, help=_LANG_HELP)
@@ -187,6 +189,7 @@ def _run(args: argparse.Namespace) -> int:
             "schema": _schema,
             "docs": _docs,
             "serve": _serve,
+            "lsp": _lsp,
         }
         code = int(handler[args.command](args, out))
         sys.stdout.flush()  # here, where a closed pipe can still be told
@@ -430,6 +433,15 @@ def _docs(args: argparse.Namespace, out: Console) -> int:
     target = Path(args.out or f"{Path(args.policy).resolve().name}-docs")
     written = render_policy(args.policy, target, source_pages=args.source_pages)
     out.print(_("wrote {n} files to {folder}").format(n=len(written), folder=escape(str(target))))
+    return OK
+
+
+def _lsp(args: argparse.Namespace, out: Console) -> int:
+    try:
+        from almen.interpreter.lsp.server import serve
+    except ImportError as e:
+        raise AlmenError(f"sprogserveren kræver pygls ({e.name} mangler): pip install 'almen[lsp]'") from None
+    serve()
     return OK
 
 

@@ -423,6 +423,12 @@ hjul h {
     1: venteliste
     2: fleksibel
     3: kommunal
+    4: venteliste
+    5: venteliste
+    6: venteliste
+    7: venteliste
+    8: venteliste
+    9: venteliste
   }
 }
 """
@@ -430,14 +436,14 @@ hjul h {
 
 def test_wheel_without_problems_checks(tmp_path: Path) -> None:
     model = dsl.load(write_policy(tmp_path, WHEEL))
-    assert [s.number for s in model.wheels["h"].periods[0].slots] == [1, 2, 3]
+    assert [s.number for s in model.wheels["h"].periods[0].slots] == list(range(1, 10))
 
 
 def test_wheel_slot_numbering_gap(tmp_path: Path) -> None:
     e = check_error(tmp_path, WHEEL.replace("3: kommunal", "4: kommunal"))
     assert where(e) == ("01.almen", 5, 3)
-    assert e.message == "the slots of period '1' must be numbered 1 to 3, once each"
-    assert e.diagnostics[0].hint == "found 1, 2, 4"
+    assert e.message == "the slots of period '1' of wheel 'h' must be numbered 1 to 9, once each"
+    assert e.diagnostics[0].hint == "found 1, 2, 4, 4, 5, 6, 7, 8, 9; missing 3"
 
 
 def test_wheel_unknown_letting_type_member(tmp_path: Path) -> None:
@@ -463,14 +469,30 @@ def test_wheel_overlapping_periods(tmp_path: Path) -> None:
           typer U
           periode "a" fra 2024-01-01 til 2025-12-31 {
             1: venteliste
+            2: venteliste
+            3: venteliste
+            4: venteliste
+            5: venteliste
+            6: venteliste
+            7: venteliste
+            8: venteliste
+            9: venteliste
           }
           periode "b" fra 2025-06-01 til 2027-12-31 {
             1: fleksibel
+            2: fleksibel
+            3: fleksibel
+            4: fleksibel
+            5: fleksibel
+            6: fleksibel
+            7: fleksibel
+            8: fleksibel
+            9: fleksibel
           }
         }
         """,
     )
-    assert where(e) == ("01.almen", 8, 3)
+    assert where(e) == ("01.almen", 16, 3)
     assert e.message == "periods 'a' and 'b' of wheel 'h' overlap"
     ((span, note, _),) = e.diagnostics[0].related
     assert (span.line, note) == (5, "the other period")
@@ -490,17 +512,17 @@ def test_wheel_periods_with_different_slot_counts(tmp_path: Path) -> None:
             '  }\n  periode "2" fra 2026-01-01 til 2027-12-31 {\n    1: venteliste\n  }\n}',
         ),
     )
-    assert where(e) == ("01.almen", 10, 3)
-    assert e.message == "period '2' has 1 slots, not 3"
+    assert where(e) == ("01.almen", 16, 3)
+    assert e.message == "period '2' of wheel 'h' lacks slots 2 to 9"
 
 
 def test_slot_exception_to_a_missing_slot(tmp_path: Path) -> None:
     e = check_error(
         tmp_path,
-        WHEEL + 'fakta f: sandhed\nundtagelse u til hjul h plads 7\n  kilde "§ 8.4"\n  hvis f\n  så kommunal\n',
+        WHEEL + 'fakta f: sandhed\nundtagelse u til hjul h plads 10\n  kilde "§ 8.4"\n  hvis f\n  så kommunal\n',
     )
-    assert where(e) == ("01.almen", 12, 1)
-    assert e.message == "wheel 'h' has no slot 7 in '1'"
+    assert where(e) == ("01.almen", 18, 1)
+    assert e.message == "wheel 'h' has no slot 10 in '1'"
 
 
 def test_every_problem_is_reported_at_once_in_source_order(tmp_path: Path) -> None:

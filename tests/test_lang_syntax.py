@@ -107,17 +107,22 @@ def test_invalid_calendar_date_is_located() -> None:
 # ---------------------------------------------------------------- end of file
 
 
-def test_unterminated_header_braces_report_end_of_file_at_last_text() -> None:
+def test_unterminated_header_braces_point_at_the_brace_and_the_end_of_the_last_text() -> None:
     e = parse_error('politik p {\n  titel "x"\n\n\n')
-    assert (e.line, e.column) == (2, 12)
-    assert e.message.startswith("unexpected end of file; expected ")
+    assert (e.line, e.column) == (1, 11)
+    assert e.message == "this '{' is never closed"
+    assert e.diagnostics[0].hint == "close it with '}' before the end of the file"
+    ((span, note, _),) = e.diagnostics[0].related
+    assert (span.line, span.column, note) == (2, 12, "the file ends here")
     assert_no_internals(e.message)
 
 
-def test_unterminated_enum_braces_expect_comma_or_brace() -> None:
+def test_unterminated_enum_braces_point_at_the_brace() -> None:
     e = parse_error("valg U { a, b\n\n")
-    assert (e.line, e.column) == (1, 14)
-    assert e.message == 'unexpected end of file; expected "," or "}"'
+    assert (e.line, e.column) == (1, 8)
+    assert e.message == "this '{' is never closed"
+    ((span, _, _),) = e.diagnostics[0].related
+    assert (span.line, span.column) == (1, 14)
 
 
 # ---------------------------------------------------------------- Danish decimal comma

@@ -10,6 +10,10 @@ from almen.dsl.check.values import require_citation
 from almen.dsl.diagnostics import did_you_mean
 from almen.dsl.i18n import _
 
+# A letting wheel lets nine vacancies in turn ("udlejningshjul á 9 boliger", the agreements'
+# Figur 5 and Bilag 4): a period without all nine leaves some vacancies with no letting type.
+WHEEL_SIZE = 9
+
 
 class Wheels:
     def __init__(self, cx: Context):
@@ -27,7 +31,6 @@ class Wheels:
             )
             return t.UNKNOWN
         labels: dict[str, n.Period] = {}
-        size = None
         for period in sorted(wheel.periods, key=lambda p: p.start):
             if period.label in labels:
                 cx.error(
@@ -46,21 +49,45 @@ class Wheels:
                         [(other.span, _("the other period"))],
                     )
             labels[period.label] = period
-            numbers = [s.number for s in period.slots]
-            if sorted(numbers) != list(range(1, len(numbers) + 1)):
-                cx.error(
-                    period.span,
-                    _("the slots of period '{0}' must be numbered 1 to {1}, once each").format(
-                        period.label, len(numbers)
-                    ),
-                    _("found {0}").format(", ".join(map(str, numbers))),
-                )
-            if size is not None and len(numbers) != size:
-                cx.error(period.span, _("period '{0}' has {1} slots, not {2}").format(period.label, len(numbers), size))
-            size = size or len(numbers)
+            self.numbering(wheel, period)
             for slot in period.slots:
                 self.slot_value(slot.value, enum)
         return t.WheelType(enum)
+
+    def numbering(self, wheel: n.Wheel, period: n.Period) -> None:
+        """Every period has the wheel's nine slots, numbered 1 to 9, once each."""
+        numbers = [s.number for s in period.slots]
+        where = _("period '{0}' of wheel '{1}'").format(period.label, wheel.name)
+        if numbers and sorted(numbers) == list(range(1, len(numbers) + 1)):
+            if len(numbers) < WHEEL_SIZE:
+                missing = (len(numbers) + 1, WHEEL_SIZE)
+                label = (
+                    _("slot {0}").format(missing[0])
+                    if missing[0] == missing[1]
+                    else _("slots {0} to {1}").format(missing[0], missing[1])
+                )
+                self.cx.error(
+                    period.span,
+                    _("{0} lacks {1}").format(where, label),
+                    _("a letting wheel has {0} slots, numbered 1 to {0}; add: {1}: <type>").format(
+                        WHEEL_SIZE, missing[0]
+                    ),
+                )
+            elif len(numbers) > WHEEL_SIZE:
+                extra = next(s for s in period.slots if s.number == WHEEL_SIZE + 1)
+                self.cx.error(
+                    extra.span,
+                    _("{0} has {1} slots; a letting wheel has {2}").format(where, len(numbers), WHEEL_SIZE),
+                    _("remove the slots after {0}").format(WHEEL_SIZE),
+                )
+            return
+        absent = [str(k) for k in range(1, WHEEL_SIZE + 1) if k not in numbers]
+        self.cx.error(
+            period.span,
+            _("the slots of {0} must be numbered 1 to {1}, once each").format(where, WHEEL_SIZE),
+            _("found {0}").format(", ".join(map(str, numbers)))
+            + ("; " + _("missing {0}").format(", ".join(absent)) if absent else ""),
+        )
 
     def slot_value(self, value: n.SlotValue, enum: t.Enum) -> None:
         for letting in value.find_all(n.Letting):
