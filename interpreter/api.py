@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ from almen.interpreter.env import Env
 from almen.interpreter.errors import EvaluationError, FactError, Unknown, UnknownDecision
 from almen.interpreter.explanation import Node, Trace, render
 from almen.interpreter.facts import convert_facts
+from almen.interpreter.fastpath import Facts, FastPath
 from almen.interpreter.program import Program
 from almen.interpreter.values import to_json
 
@@ -72,6 +74,15 @@ class Policy:
             for name, decl in self.model.record_decls.items()
         }
 
+    @functools.cached_property
+    def fast(self) -> FastPath:
+        """The generated-code tier, compiled on first use and kept (see interpreter/codegen.py)."""
+        return FastPath(self)
+
+    def facts(self, given: dict[str, Any]) -> Facts:
+        """The household's facts validated once, for any number of `decide` calls (FactError as `decide` gives)."""
+        return Facts(self, given)
+
     @property
     def decisions(self) -> list[str]:
         return sorted(self.model.decisions)
@@ -79,14 +90,23 @@ class Policy:
     def stamp(self) -> dict[str, str]:
         return {"id": self.id, "version": self.version, "sha256": self.sha256}
 
-    def decide(self, name: str, facts: dict[str, Any], date: str | dt.date, explain: bool = True) -> Answer:
+    def decide(self, name: str, facts: dict[str, Any] | Facts, date: str | dt.date, explain: bool = True) -> Answer:
         if name not in self.model.decisions:
             raise UnknownDecision(self.id, name, list(self.model.decisions))
         day = _date(date)
         low, high = self.valid
         if low is not None and high is not None and not (low <= day <= high):
             raise FactError("date", f"a date within the policy's validity, {low} – {high}", day.isoformat())
-        converted = convert_facts(facts, self.schema, self.defaults)
+        if not explain:  # the generated tier; None when the three-valued evaluator must answer
+            fast = self.fast.answer(name, facts, day)
+            if fast is not None:
+                return Answer(name, day, "determined", fast[1], (), None, self.stamp(), fast[0])
+        if isinstance(facts, Facts):
+            if facts.sha256 != self.sha256:
+                raise FactError("(facts)", f"facts validated for this policy ({self.id})", facts)
+            converted = facts.converted
+        else:
+            converted = convert_facts(facts, self.schema, self.defaults)
         trace = Trace(Node("svar", name)) if explain else None
         env = Env(self.program, converted, day, trace)
         try:

@@ -1,0 +1,502 @@
+"""The generated-code tier: each decision of a checked Model as straight-line Python source.
+
+The generated functions are two-valued: they assume every fact they read was given and is
+usual. Whenever that is not so — a fact is absent (a KeyError on the facts), a value is intet
+where a number is wanted, a division by zero, no rule or two rules apply, a construct this tier
+does not compile (wheels, goals) — they raise, and `Policy.decide` answers with the three-valued
+evaluator instead, so answers, `needs`, explanations and errors are the evaluator's own.
+
+What the generated code may evaluate is never less than what the evaluator evaluates on the
+same facts (every operand, every table input, every rule a decision has), so it cannot answer
+where the evaluator would ask for a fact. The meaning of the pieces comes from the one
+definition: operators are emitted from `semantics.COMPARISONS`, arithmetic goes through
+`semantics.normal` and `percent_scale`, builtins call `BUILTINS[...].run`, table cells are
+emitted from `semantics.constant` and the comparison table, dates move with `calendar.shift`.
+Numbers are ints and Fractions throughout: no float reaches a comparison or an answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import keyword
+import operator
+import unicodedata
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from almen.dsl import nodes as n
+from almen.dsl import types as t
+from almen.dsl.builtins import BUILTINS
+from almen.dsl.check import Model
+from almen.dsl.semantics import COMPARISONS, constant, normal, number_value, percent_scale
+from almen.interpreter import calendar
+from almen.interpreter.values import Duration
+
+# The Python spelling of each comparison function of the semantics table.
+_PY_OPERATOR: dict[Callable[[Any, Any], Any], str] = {
+    operator.eq: "==",
+    operator.ne: "!=",
+    operator.lt: "<",
+    operator.le: "<=",
+    operator.gt: ">",
+    operator.ge: ">=",
+}
+
+
+class Slow(Exception):
+    """Raised by generated code: this input is for the three-valued evaluator."""
+
+
+class Unsupported(Exception):
+    """A construct the generated tier does not compile; the decision always takes the evaluator."""
+
+
+class FastRecord(dict[str, Any]):
+    """A record of validated facts in the fast tier: only the fields given (or defaulted)."""
+
+    __slots__ = ()
+
+
+def slow(*operands: Any) -> Any:
+    raise Slow("records compare by every field: the evaluator compares them")
+
+
+def between(value: Any, low: Any, high: Any) -> bool:
+    # a function, not a chained comparison: all three operands are evaluated, as the evaluator does
+    return bool(low <= value <= high)
+
+
+def _runtime(month_rule: str | None) -> dict[str, Any]:
+    def date_shift(day: Any, duration: Duration, sign: int) -> dt.date:
+        if day is None:
+            raise Slow("intet")
+        return calendar.shift(day, sign * duration.amount, duration.unit, month_rule)
+
+    return {
+        "Fraction": Fraction,
+        "date": dt.date,
+        "Duration": Duration,
+        "normal": normal,
+        "slow": slow,
+        "between": between,
+        "date_shift": date_shift,
+    }
+
+
+class Unit:
+    """One generated function: its source and what it uses."""
+
+    def __init__(self, name: str, source: str, uses: set[str], consts: set[str]):
+        self.name, self.source, self.uses, self.consts = name, source, uses, consts
+
+
+class Generator:
+    """Emits the units of one policy; `source(decision)` is the readable module for one decision."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.month_rule = model.policy.month_rule if model.policy else None
+        self.idents: dict[tuple[str, str], str] = {}
+        self.taken: set[str] = set()
+        self.consts: dict[str, Any] = {}  # name → value
+        self.const_text: dict[str, str] = {}  # name → how it is written
+        self.const_names: dict[Any, str] = {}
+        self.units: dict[str, Unit] = {}
+        self.unsupported: dict[str, str] = {}
+        self._uses: set[str] = set()
+        self._consts: set[str] = set()
+        for name in model.params:
+            self._unit(("p", name), lambda name=name: self.parameter(name))
+        for name, d in model.definitions.items():
+            self._unit(("f" if d.params else "d", name), lambda d=d: self.definition(d))
+        for name, table in model.tables.items():
+            self._unit(("d", name), lambda table=table: self.table(table))
+        for name, dec in model.decisions.items():
+            self._unit(("d", name), lambda dec=dec: self.decision(dec))
+            self._unit(("decide", name), lambda name=name: self.entry(name))
+
+    # ---------------------------------------------------------------- names
+    def ident(self, prefix: str, name: str) -> str:
+        key = (prefix, name)
+        if key not in self.idents:
+            text = f"{prefix}_{name}"
+            ok = text.isidentifier() and not keyword.iskeyword(text) and unicodedata.normalize("NFKC", text) == text
+            if not ok or text in self.taken:
+                text = f"{prefix}_{len(self.taken)}"
+            self.taken.add(text)
+            self.idents[key] = text
+        return self.idents[key]
+
+    def const(self, value: Any, shown: str | None = None) -> str:
+        """A constant in the source: small ones written in place, others hoisted to a module name."""
+        if value is None or isinstance(value, bool | int | str):
+            return repr(value)
+        key = (type(value), value)
+        if key not in self.const_names:
+            name = f"C{len(self.const_names)}"
+            self.const_names[key] = name
+            self.consts[name] = value
+            self.const_text[name] = _written(value) + (f"  # {shown}" if shown else "")
+        name = self.const_names[key]
+        self._consts.add(name)
+        return name
+
+    def _unit(self, key: tuple[str, str], make: Callable[[], str]) -> None:
+        name = self.ident(*key)
+        self._uses, self._consts = set(), set()
+        try:
+            source = make()
+        except Unsupported as why:
+            self.unsupported[name] = str(why)
+            self._uses = set()
+            source = f"def {name}(*args):\n    # not compiled: {why}\n    raise Slow({str(why)!r})\n"
+        self.units[name] = Unit(name, source, self._uses, self._consts)
+
+    def use(self, prefix: str, name: str) -> str:
+        ident = self.ident(prefix, name)
+        self._uses.add(ident)
+        return ident
+
+    # ---------------------------------------------------------------- units
+    def entry(self, name: str) -> str:
+        return f"def {self.ident('decide', name)}(F, D):\n    return {self.use('d', name)}(F, D, {{}})\n"
+
+    def parameter(self, name: str) -> str:
+        decl = self.model.params[name]
+        lines = [f"def {self.ident('p', name)}(D):", f"    {_doc('parameter', name, decl.meta)}"]
+        # the last value whose start has come, as Program.parameter picks it
+        for value in reversed(decl.values):
+            v = self.expr(value.value)
+            lines += [f"    if D >= {self.const(value.start)}:", f"        return {v}"]
+        lines.append("    raise Slow('no value on this date')")
+        return "\n".join(lines) + "\n"
+
+    def definition(self, d: n.Definition) -> str:
+        body = self.expr(d.body)
+        if d.params:
+            params = ", ".join(self.ident("v", p.name) for p in d.params)
+            head = f"def {self.ident('f', d.name)}(F, D, M, {params}):"
+            return f"{head}\n    {_doc('definition', d.name, d.meta)}\n    return {body}\n"
+        return self.memoized(self.ident("d", d.name), d.name, _doc("definition", d.name, d.meta), [], body)
+
+    def memoized(self, ident: str, name: str, doc: str, lines: list[str], result: str) -> str:
+        head = [f"def {ident}(F, D, M):", f"    {doc}", f"    if {name!r} in M:", f"        return M[{name!r}]"]
+        tail = [f"    value = M[{name!r}] = {result}", "    return value"]
+        return "\n".join(head + lines + tail) + "\n"
+
+    def decision(self, dec: n.Decision) -> str:
+        ident, doc = self.ident("d", dec.name), _doc("beslutning", dec.name, dec.meta)
+        if dec.body is not None:
+            return self.memoized(ident, dec.name, doc, [], self.expr(dec.body))
+        rules = self.model.rules.get(dec.name, [])
+        children: dict[str | None, list[n.Rule]] = {}
+        for rule in rules:
+            children.setdefault(rule.exception_to, []).append(rule)
+        helpers = [self.rule(dec, rule, children) for rule in rules]
+        lines = [
+            *self.one_of(dec, children.get(None, []), "    "),
+            "    if not found:",
+            "        raise Slow('no rule applies')",
+        ]
+        return "\n".join(helpers) + "\n" + self.memoized(ident, dec.name, doc, lines, "found[0][0]")
+
+    def one_of(self, dec: n.Decision, rules: list[n.Rule], indent: str) -> list[str]:
+        """Every candidate evaluated, as the evaluator does; two that apply are a conflict."""
+        calls = "".join(f"{self.rule_ident(dec, r)}(F, D, M), " for r in rules)
+        return [
+            f"{indent}found = [r for r in ({calls}) if r is not None]",
+            f"{indent}if len(found) > 1:",
+            f"{indent}    raise Slow('conflicting rules')",
+        ]
+
+    def rule_ident(self, dec: n.Decision, rule: n.Rule) -> str:
+        return self.ident("r", f"{dec.name}_{rule.label}")
+
+    def rule(self, dec: n.Decision, rule: n.Rule, children: dict[str | None, list[n.Rule]]) -> str:
+        kind = "undtagelse" if rule.exception_to else "regel"
+        lines = [f"def {self.rule_ident(dec, rule)}(F, D, M):", f"    {_doc(kind, rule.name, rule.meta)}"]
+        if rule.condition is not None:
+            lines += [f"    if not ({self.expr(rule.condition)}):", "        return None"]
+        exceptions = children.get(rule.label, [])
+        if exceptions:
+            lines += [*self.one_of(dec, exceptions, "    "), "    if found:", "        return found[0]"]
+        lines.append(f"    return ({self.expr(rule.consequence)},)")
+        return "\n".join(lines) + "\n"
+
+    def table(self, table: n.Table) -> str:
+        inputs = [self.expr(e) for e in table.inputs]
+        names = [f"i{k}" for k in range(len(inputs))]
+        lines = [f"    {', '.join(names)}{',' if len(names) == 1 else ''} = {', '.join(inputs)}"]
+        # with every input known, the evaluator takes the first row whose cells all hold
+        for row in table.rows:
+            tests = [self.cell(c, v) for c, v in zip(row.cells, names, strict=True)]
+            tests = [x for x in tests if x is not None]
+            lines.append(f"    # {_oneline(self.model, row)}")
+            lines.append(f"    if {' and '.join(tests) or 'True'}:")
+            lines.append(f"        return {self.expr(row.output)}")
+        lines.append("    raise Slow('no row applies')")
+        ident = self.ident("d", table.name)
+        body = "\n".join(lines) + "\n"
+        inner = f"def {ident}_rows(F, D, M):\n" + body
+        return inner + self.memoized(
+            ident, table.name, _doc(table.kind, table.name, table.meta), [], f"{ident}_rows(F, D, M)"
+        )
+
+    def cell(self, c: n.Cell, v: str) -> str | None:
+        """A cell as a test, written from its constants and the semantics' comparison table
+        (`semantics.cell_test` is the same test as a closure; tests/test_codegen.py holds them equal)."""
+        if isinstance(c, n.CellAny):
+            return None
+        if isinstance(c, n.CellValues):
+            options = [self.const(constant(x)) for x in c.values]
+            if len(options) == 1:
+                return f"{v} == {options[0]}"
+            return f"{v} in ({', '.join(options)})"
+        if isinstance(c, n.CellCompare):
+            return f"{v} {_PY_OPERATOR[COMPARISONS[c.op]]} {self.const(constant(c.value))}"
+        low, high = self.const(constant(c.low)), self.const(constant(c.high))
+        return f"{low} <= {v} {'<=' if c.closed else '<'} {high}"
+
+    # ---------------------------------------------------------------- expressions
+    def expr(self, e: Any) -> str:
+        method: Callable[[Any], str] | None = getattr(self, f"e_{type(e).__name__}", None)
+        if method is None:
+            raise Unsupported(f"no fast form for {type(e).__name__}")
+        return method(e)
+
+    def e_Literal(self, e: n.Literal) -> str:
+        if e.kind == n.LiteralKind.DURATION:
+            return self.const(Duration(int(e.value), e.unit or "dage"))
+        if e.kind in (n.LiteralKind.NUMBER, n.LiteralKind.PERCENT, n.LiteralKind.MONEY):
+            value = number_value(e)
+            return self.const(value, _oneline(self.model, e))
+        return self.const(e.value)
+
+    def e_Name(self, e: n.Name) -> str:
+        ref = self.model.ref_of(e)
+        if ref is None:
+            raise Unsupported(f"unresolved name {e.name}")
+        kind, name = ref.kind, ref.name
+        if kind == "local":
+            return self.ident("v", name)
+        if kind == "fact":
+            return f"F[{name!r}]"
+        if kind == "parameter":
+            return f"{self.use('p', name)}(D)"
+        if kind in ("definition", "decision", "table"):
+            return f"{self.use('d', name)}(F, D, M)"
+        if kind == "member":
+            return repr(name)
+        if kind == "wheel":
+            raise Unsupported("letting wheels")
+        return "D"  # beslutningsdato
+
+    def e_Field(self, e: n.Field) -> str:
+        return f"{self.expr(e.obj)}[{e.name!r}]"
+
+    def e_Call(self, e: n.Call) -> str:
+        ref = self.model.ref_of(e)
+        args = ", ".join(self.expr(a) for a in e.args)
+        if ref is not None and ref.kind == "definition":
+            return f"{self.use('f', e.name)}(F, D, M, {args})"
+        builtin = BUILTINS[e.name]
+        if builtin.needs_env:
+            raise Unsupported(f"the builtin {e.name} reads the evaluation")
+        name = self.ident("b", e.name)
+        self.consts[name] = builtin.run
+        self.const_text[name] = f"BUILTINS[{e.name!r}].run"
+        self._consts.add(name)
+        return f"{name}({args})"
+
+    def e_Unary(self, e: n.Unary) -> str:
+        operand = self.expr(e.operand)
+        return f"(not {operand})" if e.op == "ikke" else f"(-{operand})"
+
+    def e_Binary(self, e: n.Binary) -> str:
+        left, right = self.expr(e.left), self.expr(e.right)
+        lt, rt = t.strip(self.model.type_of(e.left)), t.strip(self.model.type_of(e.right))
+        if lt == t.DATE and rt == t.DURATION:
+            return f"date_shift({left}, {right}, {1 if e.op == '+' else -1})"
+        if lt == t.DATE and rt == t.DATE:
+            return f"({left} - {right}).days"
+        if isinstance(lt, t.ListOf):
+            return f"({left} + {right})"  # lists are tuples at run time
+        if e.op == "/":
+            return f"normal(Fraction({left}) / Fraction({right}))"  # ZeroDivisionError: the evaluator explains
+        scale = percent_scale(e.op, lt, rt)
+        text = f"{left} {e.op} {right}"
+        if scale is not None:
+            text += f" * {self.const(scale)}"
+        whole = isinstance(lt, t.Num) and isinstance(rt, t.Num) and lt.integer and rt.integer and scale is None
+        return f"({text})" if whole else f"normal({text})"
+
+    def e_Compare(self, e: n.Compare) -> str:
+        left, right = self.expr(e.left), self.expr(e.right)
+        null = _is_null(e.left) or _is_null(e.right)
+        if e.op in ("=", "!=") and null:
+            return f"({left} {'is' if e.op == '=' else 'is not'} {right})"
+        if not (_plain(self.model.type_of(e.left)) and _plain(self.model.type_of(e.right))):
+            return f"slow({left}, {right})"  # records compare by their fields: the evaluator's FactRecord
+        return f"({left} {_PY_OPERATOR[COMPARISONS[e.op]]} {right})"
+
+    def e_BoolOp(self, e: n.BoolOp) -> str:
+        op = "or" if e.op == "eller" else "and"
+        return f"(bool({self.expr(e.left)}) {op} bool({self.expr(e.right)}))"
+
+    def e_Member(self, e: n.Member) -> str:
+        elem, coll = self.expr(e.elem), self.expr(e.coll)
+        if not _plain(self.model.type_of(e.elem)):
+            return f"slow({elem}, {coll})"
+        return f"({elem} {'not in' if e.negated else 'in'} {coll})"
+
+    def e_Between(self, e: n.Between) -> str:
+        return f"between({self.expr(e.value)}, {self.expr(e.low)}, {self.expr(e.high)})"
+
+    def e_If(self, e: n.If) -> str:
+        return f"({self.expr(e.then)} if {self.expr(e.cond)} else {self.expr(e.else_)})"
+
+    def _loop(self, var: str, coll: Any, where: Any) -> str:
+        text = f"for {self.ident('v', var)} in {self.expr(coll)}"
+        if where is not None:
+            text += f" if {self.expr(where)}"
+        return text
+
+    def e_Quantifier(self, e: n.Quantifier) -> str:
+        gen = f"bool({self.expr(e.body)}) {self._loop(e.var, e.coll, e.where)}"
+        if e.kind == n.QuantifierKind.ALLE:
+            return f"all({gen})"
+        if e.kind == n.QuantifierKind.INGEN:
+            return f"(not any({gen}))"
+        return f"any({gen})"
+
+    def e_Count(self, e: n.Count) -> str:
+        if e.where is None:
+            return f"len({self.expr(e.coll)})"
+        return f"sum(1 {self._loop(e.var, e.coll, e.where)})"
+
+    def e_Sort(self, e: n.Sort) -> str:
+        keys = e.key.items if isinstance(e.key, n.ListLit) else (e.key,)
+        key = ", ".join(self.expr(k) for k in keys)
+        var = self.ident("v", e.var)
+        return f"tuple(sorted({self.expr(e.coll)}, key=lambda {var}: ({key},)))"
+
+    def e_Each(self, e: n.Each) -> str:
+        return f"tuple({self.expr(e.body)} {self._loop(e.var, e.coll, e.where)})"
+
+    def e_Mapping(self, e: n.Mapping) -> str:
+        return f"{{{self.expr(e.key)}: {self.expr(e.value)} {self._loop(e.var, e.coll, None)}}}"
+
+    def e_ListLit(self, e: n.ListLit) -> str:
+        items = [self.expr(x) for x in e.items]
+        return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
+
+    def e_RecordLit(self, e: n.RecordLit) -> str:
+        return "{" + ", ".join(f"{k!r}: {self.expr(v)}" for k, v in e.items) + "}"
+
+    # ---------------------------------------------------------------- output
+    def closure(self, names: list[str]) -> list[Unit]:
+        """The units `names` need, each after what it uses (definitions may come in any order)."""
+        out: list[Unit] = []
+        seen: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in seen:
+                return
+            seen.add(name)
+            unit = self.units[name]
+            for used in sorted(unit.uses):
+                visit(used)
+            out.append(unit)
+
+        for name in names:
+            visit(name)
+        return out
+
+    def source(self, decisions: list[str], header: str = "") -> str:
+        units = self.closure([self.ident("decide", d) for d in decisions])
+        consts = sorted({c for u in units for c in u.consts}, key=_const_order)
+        lines = [header] if header else []
+        if consts:
+            lines += [f"{c} = {self.const_text[c]}" for c in consts] + [""]
+        return "\n".join(lines) + "\n" + "\n\n".join(u.source for u in units)
+
+    def module(self) -> dict[str, Any]:
+        """Every unit compiled into one namespace: the functions `decide_<name>(facts, date)`."""
+        namespace = _runtime(self.month_rule)
+        namespace["Slow"] = Slow
+        namespace.update(self.consts)
+        code = "\n\n".join(u.source for u in self.units.values())
+        exec(compile(code, "<almen generated>", "exec"), namespace)
+        return namespace
+
+
+class Compiled:
+    """A policy's decisions as generated Python functions, built once per Policy."""
+
+    def __init__(self, model: Model):
+        self.generator = Generator(model)
+        namespace = self.generator.module()
+        self.functions: dict[str, Callable[[Any, dt.date], Any]] = {
+            name: namespace[self.generator.ident("decide", name)] for name in model.decisions
+        }
+
+    def source(self, decision: str | None = None) -> str:
+        names = [decision] if decision is not None else sorted(self.functions)
+        header = (
+            "# Generated by almen from the checked policy: the two-valued fast path.\n"
+            "# F: the validated facts; D: the decision date; M: values computed in this decision.\n"
+            "# Anything unusual raises, and the three-valued evaluator answers instead."
+        )
+        return self.generator.source(names, header)
+
+
+def contains_fact_record(value: Any) -> bool:
+    """A fact record in an answer: its JSON form lists every field, so the evaluator builds it."""
+    kind = type(value)
+    if kind is FastRecord:
+        return True
+    if kind is dict:
+        return any(contains_fact_record(v) for v in value.values())
+    if kind is tuple:
+        return any(contains_fact_record(v) for v in value)
+    return False
+
+
+def _plain(typ: t.Type) -> bool:
+    """Values of this type compare the same in both tiers (no record, which the tiers hold differently)."""
+    typ = t.strip(typ)
+    if isinstance(typ, t.ListOf):
+        return _plain(typ.elem)
+    if isinstance(typ, t.MapOf):
+        return _plain(typ.value)
+    return isinstance(typ, t.Num | t.Simple | t.Enum)
+
+
+def _is_null(e: Any) -> bool:
+    return isinstance(e, n.Literal) and e.kind == n.LiteralKind.NULL
+
+
+def _written(value: Any) -> str:
+    if isinstance(value, Fraction):
+        return f"Fraction({value.numerator}, {value.denominator})"
+    if isinstance(value, dt.date):
+        return f"date({value.year}, {value.month}, {value.day})"
+    if isinstance(value, Duration):
+        return f"Duration({value.amount}, {value.unit!r})"
+    return repr(value)
+
+
+def _const_order(name: str) -> int:
+    return int(name[1:]) if name[1:].isdigit() else -1
+
+
+def _doc(kind: str, name: str, meta: n.Meta) -> str:
+    cites = "; ".join(c.source for c in meta.citations)
+    text = f"{kind} {name}" + (f" ({cites})" if cites else "")
+    return repr(text)
+
+
+def _oneline(model: Model, node: Any) -> str:
+    source = model.sources.get(node.span.path, "")
+    return " ".join(source[node.span.start : node.span.end].split())

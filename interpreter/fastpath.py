@@ -1,0 +1,173 @@
+"""The fast path of `Policy.decide(explain=False)`: validated facts in, generated code run.
+
+`Facts` is a household's facts validated once against the policy's fact types, immutable, and
+reusable across decisions and vacancies: `policy.facts(dict)`. Building it checks every given
+fact exactly as `convert_facts` does (the same FactError, naming the same path), because it
+*is* `convert_facts` that checks them; next to that it keeps the facts in the plain form the
+generated code reads (`FastRecord`s of the fields given, defaults filled in).
+
+The plain form comes from a validator built from the fact types: it accepts only what is
+plainly valid (whole numbers in range, true/false, declared texts, …) and hands anything else
+to the canonical conversion in `facts.py` value by value, so it never accepts what the
+canonical path refuses and never converts a value differently. When it gives up (`Slow`),
+the evaluator's path decides, errors included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from almen.dsl import types as t
+from almen.interpreter.codegen import Compiled, FastRecord, Slow, contains_fact_record
+from almen.interpreter.errors import FactError
+from almen.interpreter.facts import MAX_ABS_NUMBER, MAX_LIST, _convert, _number, convert_facts
+from almen.interpreter.values import to_json
+
+if TYPE_CHECKING:
+    from almen.interpreter.api import Policy
+
+Check = Callable[[Any], Any]
+
+
+class Facts:
+    """One household's facts, validated for one policy; immutable. Pass it to `decide` instead
+    of the dict, as often as needed."""
+
+    __slots__ = ("converted", "plain", "sha256")
+
+    converted: dict[str, Any]  # the evaluator's form (convert_facts)
+    plain: dict[str, Any] | None  # the generated code's form; None: always the evaluator
+    sha256: str  # the policy's files they were validated against
+
+    def __init__(self, policy: Policy, given: Any):
+        plain = policy.fast.validate(given)
+        object.__setattr__(self, "converted", convert_facts(given, policy.schema, policy.defaults))
+        object.__setattr__(self, "plain", plain)
+        object.__setattr__(self, "sha256", policy.sha256)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Facts are immutable: build new ones with policy.facts(…)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Facts are immutable")
+
+    def __repr__(self) -> str:
+        return f"<Facts for policy {self.sha256[:12]}: {', '.join(sorted(self.converted))}>"
+
+
+class FastPath:
+    """A policy's generated decisions and its fact validator, built once per Policy."""
+
+    def __init__(self, policy: Policy):
+        self.compiled = Compiled(policy.model)
+        self.value_types = policy.model.value_types
+        self.validator = _Validator(policy.schema, policy.defaults)
+
+    def validate(self, given: Any) -> dict[str, Any] | None:
+        """The facts in plain form, or None when anything about them is not plainly valid."""
+        try:
+            return self.validator.top(given)
+        except (Slow, FactError, KeyError, TypeError, ValueError, ArithmeticError):
+            return None
+
+    def answer(self, name: str, facts: Any, day: dt.date) -> tuple[Any, Any] | None:
+        """(run-time value, JSON value), or None: the three-valued evaluator answers."""
+        plain = facts.plain if isinstance(facts, Facts) else self.validate(facts)
+        if plain is None:
+            return None
+        try:
+            raw = self.compiled.functions[name](plain, day)
+            if contains_fact_record(raw):
+                return None
+            return raw, to_json(raw, self.value_types.get(name, t.UNKNOWN))
+        except Exception:
+            return None
+
+
+class _Validator:
+    """Plain-form checks built from the fact types, one closure per type."""
+
+    def __init__(self, schema: dict[str, t.Type], defaults: dict[str, dict[str, Any]]):
+        self.defaults = defaults
+        self.records: dict[str, Check] = {}
+        self.facts = {name: self.check(typ) for name, typ in schema.items()}
+
+    def top(self, given: Any) -> dict[str, Any]:
+        if type(given) is not dict:
+            raise Slow
+        facts = self.facts
+        return {key: facts[key](value) for key, value in given.items()}  # an undeclared key: KeyError
+
+    def check(self, typ: t.Type) -> Check:
+        if isinstance(typ, t.Optional):
+            inner = self.check(typ.inner)
+            return lambda v: None if v is None else inner(v)
+        bare = t.strip(typ)
+        if isinstance(bare, t.Num):
+            return _number_check(bare)
+        if bare == t.BOOL:
+            return lambda v: v if type(v) is bool else _slow()
+        if bare == t.TEXT:
+            return lambda v: v if type(v) is str else _slow()
+        if isinstance(bare, t.Enum):
+            members = frozenset(bare.members)
+            return lambda v: v if type(v) is str and v in members else _slow()
+        if isinstance(bare, t.ListOf):
+            elem = self.check(bare.elem)
+
+            def items(v: Any) -> tuple[Any, ...]:
+                if (type(v) is not list and type(v) is not tuple) or len(v) > MAX_LIST:
+                    raise Slow
+                return tuple(elem(x) for x in v)
+
+            return items
+        if isinstance(bare, t.MapOf):
+            value = self.check(bare.value)
+
+            def mapping(v: Any) -> dict[str, Any]:
+                if type(v) is not dict:
+                    raise Slow
+                return {k if type(k) is str else _slow(): value(x) for k, x in v.items()}
+
+            return mapping
+        if isinstance(bare, t.Record):
+            return self.record(bare)
+        return lambda v: _convert(v, typ, "", self.defaults)  # dates and the rest: the canonical conversion
+
+    def record(self, typ: t.Record) -> Check:
+        key = typ.name or repr(typ)
+        if key in self.records:
+            return lambda v: self.records[key](v)  # a record type inside itself: resolved when called
+        self.records[key] = _slow
+        fields = {name: self.check(ftyp) for name, ftyp in typ.fields}
+        defaults = tuple(self.defaults.get(typ.name or "", {}).items())
+
+        def record(v: Any) -> FastRecord:
+            if type(v) is not dict:
+                raise Slow
+            out = FastRecord({name: fields[name](x) for name, x in v.items()})  # undeclared: KeyError
+            for name, default in defaults:
+                if name not in out:
+                    out[name] = default
+            return out
+
+        self.records[key] = record
+        return record
+
+
+def _number_check(typ: t.Num) -> Check:
+    low = -MAX_ABS_NUMBER if typ.low is None else max(typ.low, -MAX_ABS_NUMBER)
+    high = MAX_ABS_NUMBER if typ.high is None else min(typ.high, MAX_ABS_NUMBER)
+
+    def number(v: Any) -> Any:
+        if type(v) is int and low <= v <= high:  # the canonical path's own quick case
+            return v
+        return _number(v, typ, "")  # anything else exactly as facts.py converts it (or refuses it)
+
+    return number
+
+
+def _slow(*_: Any) -> Any:
+    raise Slow
