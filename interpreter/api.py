@@ -97,13 +97,13 @@ class Policy:
         low, high = self.valid
         if low is not None and high is not None and not (low <= day <= high):
             raise FactError("date", f"a date within the policy's validity, {low} – {high}", day.isoformat())
+        if isinstance(facts, Facts) and facts.sha256 != self.sha256:
+            raise FactError("(facts)", f"facts validated for this policy ({self.id})", facts)
         if not explain:  # the generated tier; None when the three-valued evaluator must answer
             fast = self.fast.answer(name, facts, day)
             if fast is not None:
                 return Answer(name, day, "determined", fast[1], (), None, self.stamp(), fast[0])
         if isinstance(facts, Facts):
-            if facts.sha256 != self.sha256:
-                raise FactError("(facts)", f"facts validated for this policy ({self.id})", facts)
             converted = facts.converted
         else:
             converted = convert_facts(facts, self.schema, self.defaults)

@@ -93,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("policy")
     p.add_argument("decision", nargs="?", help="one decision; all of them when left out")
 
+    p = sub.add_parser("compile", help="print a decision as the generated code of the fast path")
+    p.add_argument("policy")
+    p.add_argument("decision", nargs="?", help="one decision; all of them when left out")
+    p.add_argument("--emit", choices=["python"], default="python")
+
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -107,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             "simulate": _simulate,
             "schema": _schema,
             "docs": _docs,
+            "compile": _compile,
         }
         return int(handler[args.command](args, out))
     except PolicyError as e:
@@ -320,6 +326,14 @@ def _simulate(args: argparse.Namespace, out: Console) -> int:
     out.print("  i alt: " + ", ".join(f"{k} {approx(v)}" for k, v in impact.total.items()))
     for note in impact.notes:
         out.print(f"  note: {escape(note)}")
+    return OK
+
+
+def _compile(args: argparse.Namespace, out: Console) -> int:
+    policy = Policy(args.policy)
+    if args.decision is not None and args.decision not in policy.model.decisions:
+        raise UnknownDecision(policy.id, args.decision, policy.decisions)
+    out.print(policy.fast.compiled.source(args.decision), markup=False)
     return OK
 
 

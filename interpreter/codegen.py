@@ -227,7 +227,7 @@ class Generator:
     def table(self, table: n.Table) -> str:
         inputs = [self.expr(e) for e in table.inputs]
         names = [f"i{k}" for k in range(len(inputs))]
-        lines = [f"    {', '.join(names)}{',' if len(names) == 1 else ''} = {', '.join(inputs)}"]
+        lines = [f"    {', '.join(names)} = {', '.join(inputs)}"]
         # with every input known, the evaluator takes the first row whose cells all hold
         for row in table.rows:
             tests = [self.cell(c, v) for c, v in zip(row.cells, names, strict=True)]
@@ -238,7 +238,7 @@ class Generator:
         lines.append("    raise Slow('no row applies')")
         ident = self.ident("d", table.name)
         body = "\n".join(lines) + "\n"
-        inner = f"def {ident}_rows(F, D, M):\n" + body
+        inner = f"def {ident}_rows(F, D, M):\n" + body + "\n\n"
         return inner + self.memoized(
             ident, table.name, _doc(table.kind, table.name, table.meta), [], f"{ident}_rows(F, D, M)"
         )
@@ -342,7 +342,12 @@ class Generator:
 
     def e_BoolOp(self, e: n.BoolOp) -> str:
         op = "or" if e.op == "eller" else "and"
-        return f"(bool({self.expr(e.left)}) {op} bool({self.expr(e.right)}))"
+        return f"({self.truth(e.left)} {op} {self.truth(e.right)})"
+
+    def truth(self, e: Any) -> str:
+        """An operand as true or false; a value typed sandhed is a bool at run time already."""
+        text = self.expr(e)
+        return text if t.strip(self.model.type_of(e)) == t.BOOL else f"bool({text})"
 
     def e_Member(self, e: n.Member) -> str:
         elem, coll = self.expr(e.elem), self.expr(e.coll)
@@ -363,7 +368,7 @@ class Generator:
         return text
 
     def e_Quantifier(self, e: n.Quantifier) -> str:
-        gen = f"bool({self.expr(e.body)}) {self._loop(e.var, e.coll, e.where)}"
+        gen = f"{self.truth(e.body)} {self._loop(e.var, e.coll, e.where)}"
         if e.kind == n.QuantifierKind.ALLE:
             return f"all({gen})"
         if e.kind == n.QuantifierKind.INGEN:
