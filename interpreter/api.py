@@ -103,10 +103,7 @@ class Policy:
             fast = self.fast.answer(name, facts, day)
             if fast is not None:
                 return Answer(name, day, "determined", fast[1], (), None, self.stamp(), fast[0])
-        if isinstance(facts, Facts):
-            converted = facts.converted
-        else:
-            converted = convert_facts(facts, self.schema, self.defaults)
+        converted = facts.converted if isinstance(facts, Facts) else convert_facts(facts, self.schema, self.defaults)
         trace = Trace(Node("svar", name)) if explain else None
         env = Env(self.program, converted, day, trace)
         try:

@@ -107,14 +107,14 @@ class Generator:
         self._uses: set[str] = set()
         self._consts: set[str] = set()
         for name in model.params:
-            self._unit(("p", name), lambda name=name: self.parameter(name))
+            self._unit(("p", name), self.parameter, name)
         for name, d in model.definitions.items():
-            self._unit(("f" if d.params else "d", name), lambda d=d: self.definition(d))
+            self._unit(("f" if d.params else "d", name), self.definition, d)
         for name, table in model.tables.items():
-            self._unit(("d", name), lambda table=table: self.table(table))
+            self._unit(("d", name), self.table, table)
         for name, dec in model.decisions.items():
-            self._unit(("d", name), lambda dec=dec: self.decision(dec))
-            self._unit(("decide", name), lambda name=name: self.entry(name))
+            self._unit(("d", name), self.decision, dec)
+            self._unit(("decide", name), self.entry, name)
 
     # ---------------------------------------------------------------- names
     def ident(self, prefix: str, name: str) -> str:
@@ -142,11 +142,11 @@ class Generator:
         self._consts.add(name)
         return name
 
-    def _unit(self, key: tuple[str, str], make: Callable[[], str]) -> None:
+    def _unit(self, key: tuple[str, str], make: Callable[[Any], str], what: Any) -> None:
         name = self.ident(*key)
         self._uses, self._consts = set(), set()
         try:
-            source = make()
+            source = make(what)
         except Unsupported as why:
             self.unsupported[name] = str(why)
             self._uses = set()
@@ -230,8 +230,8 @@ class Generator:
         lines = [f"    {', '.join(names)} = {', '.join(inputs)}"]
         # with every input known, the evaluator takes the first row whose cells all hold
         for row in table.rows:
-            tests = [self.cell(c, v) for c, v in zip(row.cells, names, strict=True)]
-            tests = [x for x in tests if x is not None]
+            cells = [self.cell(c, v) for c, v in zip(row.cells, names, strict=True)]
+            tests = [x for x in cells if x is not None]
             lines.append(f"    # {_oneline(self.model, row)}")
             lines.append(f"    if {' and '.join(tests) or 'True'}:")
             lines.append(f"        return {self.expr(row.output)}")
