@@ -9,19 +9,22 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from almen import dsl
 from almen.dsl import types as t
+from almen.interpreter import modelcache
 from almen.interpreter.env import Env
 from almen.interpreter.errors import EvaluationError, FactError, Unknown, UnknownDecision
 from almen.interpreter.explanation import Node, Trace, render
 from almen.interpreter.facts import convert_facts
-from almen.interpreter.fastpath import Facts, FastPath
 from almen.interpreter.program import Program
 from almen.interpreter.values import to_json
+
+if TYPE_CHECKING:  # the generated tier is imported when first used: `almen check` never needs it
+    from almen.interpreter.fastpath import Facts, FastPath
 
 
 @attrs.frozen
@@ -61,7 +64,7 @@ class Policy:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.model = dsl.load(self.path)
+        self.model = modelcache.load(self.path)
         self.program = Program(self.model)
         header = self.model.policy
         self.id = header.name if header else self.path.name
@@ -77,10 +80,14 @@ class Policy:
     @functools.cached_property
     def fast(self) -> FastPath:
         """The generated-code tier, compiled on first use and kept (see interpreter/codegen.py)."""
+        from almen.interpreter.fastpath import FastPath
+
         return FastPath(self)
 
     def facts(self, given: dict[str, Any]) -> Facts:
         """The household's facts validated once, for any number of `decide` calls (FactError as `decide` gives)."""
+        from almen.interpreter.fastpath import Facts
+
         return Facts(self, given)
 
     @property
@@ -97,13 +104,14 @@ class Policy:
         low, high = self.valid
         if low is not None and high is not None and not (low <= day <= high):
             raise FactError("date", f"a date within the policy's validity, {low} – {high}", day.isoformat())
-        if isinstance(facts, Facts) and facts.sha256 != self.sha256:
+        validated = not isinstance(facts, dict) and _is_facts(facts)
+        if validated and facts.sha256 != self.sha256:  # type: ignore[union-attr]
             raise FactError("(facts)", f"facts validated for this policy ({self.id})", facts)
         if not explain:  # the generated tier; None when the three-valued evaluator must answer
             fast = self.fast.answer(name, facts, day)
             if fast is not None:
                 return Answer(name, day, "determined", fast[1], (), None, self.stamp(), fast[0])
-        converted = facts.converted if isinstance(facts, Facts) else convert_facts(facts, self.schema, self.defaults)
+        converted = facts.converted if validated else convert_facts(facts, self.schema, self.defaults)  # type: ignore[union-attr]
         trace = Trace(Node("svar", name)) if explain else None
         env = Env(self.program, converted, day, trace)
         try:
@@ -147,6 +155,12 @@ def decision_record(answer: Answer, facts: Any, include_facts: bool = False) -> 
 
 def load_policy(path: str | Path) -> Policy:
     return Policy(path)
+
+
+def _is_facts(value: Any) -> bool:
+    from almen.interpreter.fastpath import Facts
+
+    return isinstance(value, Facts)
 
 
 def _date(value: str | dt.date) -> dt.date:

@@ -8,7 +8,7 @@ import json
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,17 +16,17 @@ from rich.tree import Tree
 
 from almen import dsl
 from almen.dsl.diagnostics import AlmenError, PolicyError
+from almen.interpreter import modelcache
 from almen.interpreter.api import Policy, decision_record
 from almen.interpreter.errors import FactError, UnknownDecision
 from almen.interpreter.explanation import LEVELS, REDACTED, Node
-from almen.interpreter.tools import golden
-from almen.interpreter.tools.classify import Classification, classifiable, classify_over_time
-from almen.interpreter.tools.diff import diff
-from almen.interpreter.tools.render import render_policy
-from almen.interpreter.tools.report import RENDERERS, DiffReport, approx
-from almen.interpreter.tools.schema import decisions_schema, fact_schema
-from almen.interpreter.tools.simulate import load_stock, simulate
 from almen.interpreter.values import show
+
+if TYPE_CHECKING:
+    from almen.interpreter.tools.classify import Classification
+
+# The tools (diff, render, report, simulate, …) are imported by the commands that use them, so
+# `almen check` and `almen decide` start without them (and without Lark, on a cached model).
 
 OK, FINDINGS, USAGE = 0, 1, 2
 
@@ -134,7 +134,7 @@ def _check(args: argparse.Namespace, out: Console) -> int:
     if not files or not all(f.exists() for f in files):
         raise AlmenError(f"no policy at {args.policy}")
     try:
-        model = dsl.load(args.policy)
+        model = modelcache.load(args.policy)
     except PolicyError as e:
         if args.format == "json":
             out.print_json(data={"ok": False, "errors": [_diag(d) for d in e.diagnostics]})
@@ -234,6 +234,8 @@ def _fmt(args: argparse.Namespace, out: Console) -> int:
 
 
 def _test(args: argparse.Namespace, out: Console) -> int:
+    from almen.interpreter.tools import golden
+
     report = golden.run([Path(p) for p in args.paths], Path(args.policy) if args.policy else None)
     for o in report.failed:
         out.print(f"[red]FAIL[/] {escape(o.file)}: {escape(o.name)}\n      {escape(o.problem)}")
@@ -269,6 +271,10 @@ def _period(policy: Policy, start: str | None, end: str | None) -> tuple[dt.date
 
 
 def _diff(args: argparse.Namespace, out: Console) -> int:
+    from almen.interpreter.tools.diff import diff
+    from almen.interpreter.tools.report import RENDERERS, DiffReport
+    from almen.interpreter.tools.simulate import load_stock, simulate
+
     old, new = Policy(args.old), Policy(args.new)
     changes = diff(old.model, new.model)
     impact = None
@@ -283,6 +289,8 @@ def _diff(args: argparse.Namespace, out: Console) -> int:
 
 
 def _classifications(old: Policy, new: Policy, changes: list[Any], examples: list[str]) -> list[Classification]:
+    from almen.interpreter.tools.classify import classifiable, classify_over_time
+
     affected = sorted({d for c in changes for d in c.decisions})
     out = []
     for decision in affected:
@@ -293,6 +301,8 @@ def _classifications(old: Policy, new: Policy, changes: list[Any], examples: lis
 
 
 def _scenarios(paths: list[str]) -> list[dict[str, Any]]:
+    from almen.interpreter.tools import golden
+
     found = []
     for f in golden.scenario_files([Path(p) for p in paths]):
         found += json.loads(f.read_text(encoding="utf-8"), parse_float=Decimal).get("scenarios", [])
@@ -300,6 +310,8 @@ def _scenarios(paths: list[str]) -> list[dict[str, Any]]:
 
 
 def _docs(args: argparse.Namespace, out: Console) -> int:
+    from almen.interpreter.tools.render import render_policy
+
     target = Path(args.out or f"{Path(args.policy).resolve().name}-docs")
     written = render_policy(args.policy, target, source_pages=args.source_pages)
     out.print(f"wrote {len(written)} files to {escape(str(target))}")
@@ -307,6 +319,8 @@ def _docs(args: argparse.Namespace, out: Console) -> int:
 
 
 def _schema(args: argparse.Namespace, out: Console) -> int:
+    from almen.interpreter.tools.schema import decisions_schema, fact_schema
+
     policy = Policy(args.policy)
     schema = fact_schema(policy, args.decision) if args.decision else decisions_schema(policy)
     out.print(json.dumps(schema, ensure_ascii=False, indent=2), markup=False)
@@ -314,6 +328,9 @@ def _schema(args: argparse.Namespace, out: Console) -> int:
 
 
 def _simulate(args: argparse.Namespace, out: Console) -> int:
+    from almen.interpreter.tools.report import approx
+    from almen.interpreter.tools.simulate import load_stock, simulate
+
     policy = Policy(args.policy)
     start, end = _period(policy, args.start, args.end)
     impact = simulate(policy, load_stock(args.stock), start, end)

@@ -44,6 +44,10 @@ _PY_OPERATOR: dict[Callable[[Any, Any], Any], str] = {
 }
 
 
+# what makes a definition worth remembering per arguments: it calls or loops
+_WORK = (n.Call, n.Quantifier, n.Count, n.Sort, n.Each, n.Mapping)
+
+
 class Slow(Exception):
     """Raised by generated code: this input is for the three-valued evaluator."""
 
@@ -175,10 +179,25 @@ class Generator:
     def definition(self, d: n.Definition) -> str:
         body = self.expr(d.body)
         if d.params:
-            params = ", ".join(self.ident("v", p.name) for p in d.params)
-            head = f"def {self.ident('f', d.name)}(F, D, M, {params}):"
-            return f"{head}\n    {_doc('definition', d.name, d.meta)}\n    return {body}\n"
+            names = [self.ident("v", p.name) for p in d.params]
+            head = f"def {self.ident('f', d.name)}(F, D, M, {', '.join(names)}):"
+            doc = _doc("definition", d.name, d.meta)
+            if not any(isinstance(x, _WORK) for x in d.body.walk()):
+                return f"{head}\n    {doc}\n    return {body}\n"
+            # computed once per distinct arguments in one decision, as Program.call_definition does;
+            # records and lists by identity, kept alive in the memo so that no identity is reused
+            parts = [f"id({v})" if self.by_identity(p.type) else v for v, p in zip(names, d.params, strict=True)]
+            key = f"({d.name!r}, {', '.join(parts)})"
+            lines = [head, f"    {doc}", f"    key = {key}", "    if key in M:", "        return M[key][0]"]
+            lines += [f"    value = {body}", f"    M[key] = (value, {', '.join(names)})", "    return value"]
+            return "\n".join(lines) + "\n"
         return self.memoized(self.ident("d", d.name), d.name, _doc("definition", d.name, d.meta), [], body)
+
+    def by_identity(self, ref: Any) -> bool:
+        """Records and lists are memo keys by identity; numbers, texts, dates by value."""
+        if isinstance(ref, n.TOptional):
+            return self.by_identity(ref.inner)
+        return isinstance(ref, n.TList | n.TMap) or (isinstance(ref, n.TName) and ref.name in self.model.records)
 
     def memoized(self, ident: str, name: str, doc: str, lines: list[str], result: str) -> str:
         head = [f"def {ident}(F, D, M):", f"    {doc}", f"    if {name!r} in M:", f"        return M[{name!r}]"]

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from almen.dsl import types as t
 from almen.interpreter.codegen import Compiled, FastRecord, Slow, contains_fact_record
 from almen.interpreter.errors import FactError
 from almen.interpreter.facts import MAX_ABS_NUMBER, MAX_LIST, _convert, _number, convert_facts
-from almen.interpreter.values import to_json
+from almen.interpreter.values import number_json, plain_json
 
 if TYPE_CHECKING:
     from almen.interpreter.api import Policy
@@ -62,8 +63,9 @@ class FastPath:
 
     def __init__(self, policy: Policy):
         self.compiled = Compiled(policy.model)
-        self.value_types = policy.model.value_types
         self.validator = _Validator(policy.schema, policy.defaults)
+        types = policy.model.value_types
+        self.json = {name: json_of(types.get(name, t.UNKNOWN)) for name in policy.model.decisions}
 
     def validate(self, given: Any) -> dict[str, Any] | None:
         """The facts in plain form, or None when anything about them is not plainly valid."""
@@ -79,9 +81,7 @@ class FastPath:
             return None
         try:
             raw = self.compiled.functions[name](plain, day)
-            if contains_fact_record(raw):
-                return None
-            return raw, to_json(raw, self.value_types.get(name, t.UNKNOWN))
+            return raw, self.json[name](raw)
         except Exception:
             return None
 
@@ -162,8 +162,20 @@ def _number_check(typ: t.Num) -> Check:
     high = MAX_ABS_NUMBER if typ.high is None else min(typ.high, MAX_ABS_NUMBER)
 
     def number(v: Any) -> Any:
-        if type(v) is int and low <= v <= high:  # the canonical path's own quick case
+        kind = type(v)
+        if kind is int and low <= v <= high:  # the canonical path's own quick case
             return v
+        if kind is float and -1e14 < v < 1e14:
+            # what facts.py makes of a float, sooner: the exact value of its shortest text (repr)
+            if v.is_integer():
+                whole = int(v)
+                if low <= whole <= high:
+                    return whole
+            elif not typ.integer:
+                text = repr(v)
+                if "e" not in text:
+                    point = text.index(".")
+                    return Fraction(int(text[:point] + text[point + 1 :]), 10 ** (len(text) - point - 1))
         return _number(v, typ, "")  # anything else exactly as facts.py converts it (or refuses it)
 
     return number
@@ -171,3 +183,51 @@ def _number_check(typ: t.Num) -> Check:
 
 def _slow(*_: Any) -> Any:
     raise Slow
+
+
+Shape = Callable[[Any], Any]
+
+
+def json_of(typ: t.Type) -> Shape:
+    """The JSON form of a decision's value, specialised to its type: what `values.to_json` gives,
+    with numbers through the same `number_json`, other leaves through `plain_json`. A fact record
+    in the answer raises Slow: its JSON form lists every field, given or not, as the evaluator's does."""
+    bare = t.strip(typ)
+    if isinstance(bare, t.Num):
+        integer = bare.integer
+
+        def number(v: Any) -> Any:
+            if v is None or (integer and type(v) is int):
+                return v
+            return number_json(v, bare)
+
+        return number
+    if isinstance(bare, t.Record):
+        fields = {name: json_of(ftyp) for name, ftyp in bare.fields}
+
+        def record(v: Any) -> Any:
+            if v is None:
+                return None
+            if type(v) is not dict:  # a FastRecord: the facts' own record
+                raise Slow
+            return {k: fields[k](x) if k in fields else leaf(x) for k, x in v.items()}
+
+        return record
+    if isinstance(bare, t.ListOf):
+        elem = json_of(bare.elem)
+        return lambda v: None if v is None else [elem(x) for x in v]
+    if isinstance(bare, t.MapOf):
+        value = json_of(bare.value)
+        return lambda v: None if v is None else {k: value(x) for k, x in v.items()}
+    return leaf
+
+
+_SELF = frozenset((str, bool, int, type(None)))
+
+
+def leaf(v: Any) -> Any:
+    if type(v) in _SELF:
+        return v
+    if contains_fact_record(v):
+        raise Slow
+    return plain_json(v)
