@@ -12,12 +12,17 @@ where the evaluator would ask for a fact. The meaning of the pieces comes from t
 definition: operators are emitted from `semantics.COMPARISONS`, arithmetic goes through
 `semantics.normal` and `percent_scale`, builtins call `BUILTINS[...].run`, table cells are
 emitted from `semantics.constant` and the comparison table, dates move with `calendar.shift`.
-Numbers are ints and Fractions throughout: no float reaches a comparison or an answer.
+Numbers are exact throughout, and no float reaches a comparison or an answer: whole numbers are
+ints, decimal facts and constants are `Decimal`s (a comparison of two Decimals is exact and
+much cheaper than one of Fractions), quotients are Fractions. Arithmetic on Decimals runs in
+`EXACT`, a context that raises rather than rounds; the answer is given back as ints and
+Fractions, exactly as the evaluator's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import keyword
 import operator
 import unicodedata
@@ -46,6 +51,35 @@ _PY_OPERATOR: dict[Callable[[Any, Any], Any], str] = {
 
 # what makes a definition worth remembering per arguments: it calls or loops
 _WORK = (n.Call, n.Quantifier, n.Count, n.Sort, n.Each, n.Mapping)
+
+
+# Decimal arithmetic that is exact or raises (and so hands the case to the evaluator)
+EXACT = decimal.Context(
+    prec=200,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow, decimal.Inexact, decimal.Rounded],
+)
+
+
+def as_decimal(value: Fraction) -> decimal.Decimal | Fraction:
+    """A Fraction as the Decimal of the same value where it has one (a terminating decimal)."""
+    try:
+        return EXACT.divide(decimal.Decimal(value.numerator), decimal.Decimal(value.denominator))
+    except decimal.DecimalException:
+        return value
+
+
+def exact(value: Any) -> Any:
+    """The evaluator's form of a value of the fast tier: Decimals back to ints and Fractions."""
+    kind = type(value)
+    if kind is decimal.Decimal:
+        return normal(Fraction(value))
+    if kind is dict:
+        return {k: exact(v) for k, v in value.items()}
+    if kind is tuple:
+        return tuple(exact(v) for v in value)
+    return value
 
 
 class Slow(Exception):
@@ -79,6 +113,7 @@ def _runtime(month_rule: str | None) -> dict[str, Any]:
 
     return {
         "Fraction": Fraction,
+        "Decimal": decimal.Decimal,
         "date": dt.date,
         "Duration": Duration,
         "normal": normal,
@@ -91,8 +126,9 @@ def _runtime(month_rule: str | None) -> dict[str, Any]:
 class Unit:
     """One generated function: its source and what it uses."""
 
-    def __init__(self, name: str, source: str, uses: set[str], consts: set[str]):
+    def __init__(self, name: str, source: str, uses: set[str], consts: set[str], arith: bool):
         self.name, self.source, self.uses, self.consts = name, source, uses, consts
+        self.arith = arith  # computes with Decimals: run it in the EXACT context
 
 
 class Generator:
@@ -110,6 +146,8 @@ class Generator:
         self.unsupported: dict[str, str] = {}
         self._uses: set[str] = set()
         self._consts: set[str] = set()
+        self._arith = False
+        self.refs = _references(model)
         for name in model.params:
             self._unit(("p", name), self.parameter, name)
         for name, d in model.definitions.items():
@@ -136,6 +174,8 @@ class Generator:
         """A constant in the source: small ones written in place, others hoisted to a module name."""
         if value is None or isinstance(value, bool | int | str):
             return repr(value)
+        if type(value) is Fraction:
+            value = as_decimal(value)
         key = (type(value), value)
         if key not in self.const_names:
             name = f"C{len(self.const_names)}"
@@ -148,14 +188,14 @@ class Generator:
 
     def _unit(self, key: tuple[str, str], make: Callable[[Any], str], what: Any) -> None:
         name = self.ident(*key)
-        self._uses, self._consts = set(), set()
+        self._uses, self._consts, self._arith = set(), set(), False
         try:
             source = make(what)
         except Unsupported as why:
             self.unsupported[name] = str(why)
             self._uses = set()
             source = f"def {name}(*args):\n    # not compiled: {why}\n    raise Slow({str(why)!r})\n"
-        self.units[name] = Unit(name, source, self._uses, self._consts)
+        self.units[name] = Unit(name, source, self._uses, self._consts, self._arith)
 
     def use(self, prefix: str, name: str) -> str:
         ident = self.ident(prefix, name)
@@ -200,6 +240,8 @@ class Generator:
         return isinstance(ref, n.TList | n.TMap) or (isinstance(ref, n.TName) and ref.name in self.model.records)
 
     def memoized(self, ident: str, name: str, doc: str, lines: list[str], result: str) -> str:
+        if self.refs.get(name, 0) < 2:  # read at most once per decision: nothing to remember
+            return "\n".join([f"def {ident}(F, D, M):", f"    {doc}", *lines, f"    return {result}"]) + "\n"
         head = [f"def {ident}(F, D, M):", f"    {doc}", f"    if {name!r} in M:", f"        return M[{name!r}]"]
         tail = [f"    value = M[{name!r}] = {result}", "    return value"]
         return "\n".join(head + lines + tail) + "\n"
@@ -215,19 +257,21 @@ class Generator:
         helpers = [self.rule(dec, rule, children) for rule in rules]
         lines = [
             *self.one_of(dec, children.get(None, []), "    "),
-            "    if not found:",
+            "    if found is None:",
             "        raise Slow('no rule applies')",
         ]
-        return "\n".join(helpers) + "\n" + self.memoized(ident, dec.name, doc, lines, "found[0][0]")
+        return "\n".join(helpers) + "\n" + self.memoized(ident, dec.name, doc, lines, "found[0]")
 
     def one_of(self, dec: n.Decision, rules: list[n.Rule], indent: str) -> list[str]:
         """Every candidate evaluated, as the evaluator does; two that apply are a conflict."""
-        calls = "".join(f"{self.rule_ident(dec, r)}(F, D, M), " for r in rules)
-        return [
-            f"{indent}found = [r for r in ({calls}) if r is not None]",
-            f"{indent}if len(found) > 1:",
-            f"{indent}    raise Slow('conflicting rules')",
-        ]
+        lines = [f"{indent}found = None"]
+        for k, r in enumerate(rules):
+            lines.append(f"{indent}r = {self.rule_ident(dec, r)}(F, D, M)")
+            lines.append(f"{indent}if r is not None:")
+            if k:
+                lines += [f"{indent}    if found is not None:", f"{indent}        raise Slow('conflicting rules')"]
+            lines.append(f"{indent}    found = r")
+        return lines
 
     def rule_ident(self, dec: n.Decision, rule: n.Rule) -> str:
         return self.ident("r", f"{dec.name}_{rule.label}")
@@ -239,7 +283,7 @@ class Generator:
             lines += [f"    if not ({self.expr(rule.condition)}):", "        return None"]
         exceptions = children.get(rule.label, [])
         if exceptions:
-            lines += [*self.one_of(dec, exceptions, "    "), "    if found:", "        return found[0]"]
+            lines += [*self.one_of(dec, exceptions, "    "), "    if found is not None:", "        return found"]
         lines.append(f"    return ({self.expr(rule.consequence)},)")
         return "\n".join(lines) + "\n"
 
@@ -322,6 +366,10 @@ class Generator:
         builtin = BUILTINS[e.name]
         if builtin.needs_env:
             raise Unsupported(f"the builtin {e.name} reads the evaluation")
+        result = t.strip(self.model.type_of(e))
+        self._arith = self._arith or not (
+            isinstance(result, t.Num | t.Simple | t.Enum) and _whole_or_not_number(result)
+        )
         name = self.ident("b", e.name)
         self.consts[name] = builtin.run
         self.const_text[name] = f"BUILTINS[{e.name!r}].run"
@@ -330,7 +378,11 @@ class Generator:
 
     def e_Unary(self, e: n.Unary) -> str:
         operand = self.expr(e.operand)
-        return f"(not {operand})" if e.op == "ikke" else f"(-{operand})"
+        if e.op == "ikke":
+            return f"(not {operand})"
+        typ = t.strip(self.model.type_of(e.operand))
+        self._arith = self._arith or not (isinstance(typ, t.Num) and typ.integer)
+        return f"(-{operand})"
 
     def e_Binary(self, e: n.Binary) -> str:
         left, right = self.expr(e.left), self.expr(e.right)
@@ -348,7 +400,10 @@ class Generator:
         if scale is not None:
             text += f" * {self.const(scale)}"
         whole = isinstance(lt, t.Num) and isinstance(rt, t.Num) and lt.integer and rt.integer and scale is None
-        return f"({text})" if whole else f"normal({text})"
+        if whole:
+            return f"({text})"
+        self._arith = True
+        return f"normal({text})"
 
     def e_Compare(self, e: n.Compare) -> str:
         left, right = self.expr(e.left), self.expr(e.right)
@@ -397,6 +452,9 @@ class Generator:
     def e_Count(self, e: n.Count) -> str:
         if e.where is None:
             return f"len({self.expr(e.coll)})"
+        if isinstance(e.coll, n.ListLit) and isinstance(e.where, n.Name) and e.where.name == e.var:
+            truths = [self.truth(x) for x in e.coll.items]  # antal k i [a, b, …] hvor k
+            return f"sum(({', '.join(truths)}{',' if len(truths) == 1 else ''}))"
         return f"sum(1 {self._loop(e.var, e.coll, e.where)})"
 
     def e_Sort(self, e: n.Sort) -> str:
@@ -464,6 +522,10 @@ class Compiled:
         self.functions: dict[str, Callable[[Any, dt.date], Any]] = {
             name: namespace[self.generator.ident("decide", name)] for name in model.decisions
         }
+        self.arith = {
+            name: any(u.arith for u in self.generator.closure([self.generator.ident("decide", name)]))
+            for name in model.decisions
+        }
 
     def source(self, decision: str | None = None) -> str:
         names = [decision] if decision is not None else sorted(self.functions)
@@ -487,6 +549,24 @@ def contains_fact_record(value: Any) -> bool:
     return False
 
 
+def _whole_or_not_number(typ: t.Type) -> bool:
+    return not isinstance(typ, t.Num) or typ.integer
+
+
+def numbers_inside(typ: t.Type) -> bool:
+    """A value of this type may hold a number that is not whole (or its type is not known)."""
+    typ = t.strip(typ)
+    if isinstance(typ, t.Num):
+        return not typ.integer
+    if isinstance(typ, t.ListOf):
+        return numbers_inside(typ.elem)
+    if isinstance(typ, t.MapOf):
+        return numbers_inside(typ.value)
+    if isinstance(typ, t.Record):
+        return any(numbers_inside(f) for _, f in typ.fields)
+    return isinstance(typ, t.Unknown)
+
+
 def _plain(typ: t.Type) -> bool:
     """Values of this type compare the same in both tiers (no record, which the tiers hold differently)."""
     typ = t.strip(typ)
@@ -497,11 +577,47 @@ def _plain(typ: t.Type) -> bool:
     return isinstance(typ, t.Num | t.Simple | t.Enum)
 
 
+def _references(model: Model) -> dict[str, int]:
+    """How often each named value may be read in one decision: a read inside a loop or inside a
+    definition with parameters counts as many."""
+    counts: dict[str, int] = {}
+
+    def walk(node: Any, weight: int) -> None:
+        if isinstance(node, n.Name):
+            ref = model.ref_of(node)
+            if ref is not None and ref.kind in ("definition", "decision", "table"):
+                counts[ref.name] = counts.get(ref.name, 0) + weight
+            return
+        inner = 2 if isinstance(node, _LOOPS) else weight
+        for child in node.children():
+            walk(child, inner if child is not getattr(node, "coll", None) else weight)
+
+    for d in model.definitions.values():
+        walk(d.body, 2 if d.params else 1)
+    for dec in model.decisions.values():
+        if dec.body is not None:
+            walk(dec.body, 1)
+        for rule in model.rules.get(dec.name, []):
+            walk(rule, 1)
+    for table in model.tables.values():
+        walk(table, 1)
+    for wheel in model.wheels.values():
+        walk(wheel, 2)
+    for goal in model.goals.values():
+        walk(goal, 2)
+    return counts
+
+
+_LOOPS = (n.Quantifier, n.Count, n.Sort, n.Each, n.Mapping)
+
+
 def _is_null(e: Any) -> bool:
     return isinstance(e, n.Literal) and e.kind == n.LiteralKind.NULL
 
 
 def _written(value: Any) -> str:
+    if isinstance(value, decimal.Decimal):
+        return f"Decimal({str(value)!r})"
     if isinstance(value, Fraction):
         return f"Fraction({value.numerator}, {value.denominator})"
     if isinstance(value, dt.date):

@@ -17,11 +17,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from almen.dsl import types as t
-from almen.interpreter.codegen import Compiled, FastRecord, Slow, contains_fact_record
+from almen.interpreter.codegen import (
+    EXACT,
+    Compiled,
+    FastRecord,
+    Slow,
+    as_decimal,
+    contains_fact_record,
+    exact,
+    numbers_inside,
+)
 from almen.interpreter.errors import FactError
 from almen.interpreter.facts import MAX_ABS_NUMBER, MAX_LIST, _convert, _number, convert_facts
 from almen.interpreter.values import number_json, plain_json
@@ -66,6 +76,7 @@ class FastPath:
         self.validator = _Validator(policy.schema, policy.defaults)
         types = policy.model.value_types
         self.json = {name: json_of(types.get(name, t.UNKNOWN)) for name in policy.model.decisions}
+        self.exact = {name: numbers_inside(types.get(name, t.UNKNOWN)) for name in policy.model.decisions}
 
     def validate(self, given: Any) -> dict[str, Any] | None:
         """The facts in plain form, or None when anything about them is not plainly valid."""
@@ -80,7 +91,13 @@ class FastPath:
         if plain is None:
             return None
         try:
-            raw = self.compiled.functions[name](plain, day)
+            if self.compiled.arith[name]:
+                with localcontext(EXACT):
+                    raw = self.compiled.functions[name](plain, day)
+            else:
+                raw = self.compiled.functions[name](plain, day)
+            if self.exact[name]:
+                raw = exact(raw)
             return raw, self.json[name](raw)
         except Exception:
             return None
@@ -174,9 +191,9 @@ def _number_check(typ: t.Num) -> Check:
             elif not typ.integer:
                 text = repr(v)
                 if "e" not in text:
-                    point = text.index(".")
-                    return Fraction(int(text[:point] + text[point + 1 :]), 10 ** (len(text) - point - 1))
-        return _number(v, typ, "")  # anything else exactly as facts.py converts it (or refuses it)
+                    return Decimal(text)  # the value facts.py gives, Fraction(Decimal(repr(v))), as a Decimal
+        value = _number(v, typ, "")  # anything else exactly as facts.py converts it (or refuses it)
+        return as_decimal(value) if type(value) is Fraction else value
 
     return number
 

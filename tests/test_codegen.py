@@ -47,7 +47,18 @@ def outcome(policy: Any, name: str, facts: Any, date: Any) -> tuple[Any, ...]:
         a = policy.decide(name, facts, date, explain=False)
     except Exception as e:  # every error kind is compared, not only the expected ones
         return ("error", type(e).__name__, str(e))
-    return ("answer", a.status, json.dumps(a.value, sort_keys=True), a.needs, a.explanation)
+    return ("answer", a.status, json.dumps(a.value, sort_keys=True), a.needs, a.explanation, shape(a.raw))
+
+
+def shape(raw: Any) -> Any:
+    """The run-time value with its exact types (int, Fraction, date …), for comparing the tiers."""
+    if isinstance(raw, dict):
+        return {k: shape(v) for k, v in raw.items()}
+    if isinstance(raw, tuple | list):
+        return [shape(v) for v in raw]
+    if raw is None or isinstance(raw, bool | int | str | Fraction | dt.date):
+        return (type(raw).__name__, raw)
+    return type(raw).__name__
 
 
 def outcomes(key: str, name: str, facts: Any, date: Any) -> tuple[tuple[Any, ...], ...]:
