@@ -158,9 +158,15 @@ def load_policy(path: str | Path) -> Policy:
 
 
 def _is_facts(value: Any) -> bool:
-    from almen.interpreter.fastpath import Facts
+    global _FACTS
+    if _FACTS is None:
+        from almen.interpreter.fastpath import Facts
 
-    return isinstance(value, Facts)
+        _FACTS = Facts
+    return isinstance(value, _FACTS)
+
+
+_FACTS: type | None = None  # the Facts class, once imported
 
 
 def _date(value: str | dt.date) -> dt.date:

@@ -147,7 +147,7 @@ class Generator:
         self._uses: set[str] = set()
         self._consts: set[str] = set()
         self._arith = False
-        self.refs = _references(model)
+        self.refs, self.calls = _references(model)
         for name in model.params:
             self._unit(("p", name), self.parameter, name)
         for name, d in model.definitions.items():
@@ -216,13 +216,26 @@ class Generator:
         lines.append("    raise Slow('no value on this date')")
         return "\n".join(lines) + "\n"
 
+    def fixed_parameter(self, name: str) -> str | None:
+        """A parameter with one value over the whole validity of the policy, written in place:
+        `decide` refuses a date outside the validity before any generated code runs."""
+        header = self.model.policy
+        if header is None or header.valid_from is None or header.valid_to is None:
+            return None
+        values = self.model.params[name].values
+        current = [v for v in values if v.start <= header.valid_from]
+        later = [v for v in values if header.valid_from < v.start <= header.valid_to]
+        if not current or later:
+            return None
+        return self.expr(current[-1].value)  # the last value whose start has come, as Program.parameter picks it
+
     def definition(self, d: n.Definition) -> str:
         body = self.expr(d.body)
         if d.params:
             names = [self.ident("v", p.name) for p in d.params]
             head = f"def {self.ident('f', d.name)}(F, D, M, {', '.join(names)}):"
             doc = _doc("definition", d.name, d.meta)
-            if not any(isinstance(x, _WORK) for x in d.body.walk()):
+            if self.calls.get(d.name, 0) < 2 or not any(isinstance(x, _WORK) for x in d.body.walk()):
                 return f"{head}\n    {doc}\n    return {body}\n"
             # computed once per distinct arguments in one decision, as Program.call_definition does;
             # records and lists by identity, kept alive in the memo so that no identity is reused
@@ -346,7 +359,8 @@ class Generator:
         if kind == "fact":
             return f"F[{name!r}]"
         if kind == "parameter":
-            return f"{self.use('p', name)}(D)"
+            fixed = self.fixed_parameter(name)
+            return fixed if fixed is not None else f"{self.use('p', name)}(D)"
         if kind in ("definition", "decision", "table"):
             return f"{self.use('d', name)}(F, D, M)"
         if kind == "member":
@@ -430,7 +444,10 @@ class Generator:
         return f"({elem} {'not in' if e.negated else 'in'} {coll})"
 
     def e_Between(self, e: n.Between) -> str:
-        return f"between({self.expr(e.value)}, {self.expr(e.low)}, {self.expr(e.high)})"
+        value, low, high = self.expr(e.value), self.expr(e.low), self.expr(e.high)
+        if isinstance(e.low, n.Literal) and isinstance(e.high, n.Literal):
+            return f"({low} <= {value} <= {high})"  # constant bounds: nothing is left unevaluated
+        return f"between({value}, {low}, {high})"
 
     def e_If(self, e: n.If) -> str:
         return f"({self.expr(e.then)} if {self.expr(e.cond)} else {self.expr(e.else_)})"
@@ -577,12 +594,16 @@ def _plain(typ: t.Type) -> bool:
     return isinstance(typ, t.Num | t.Simple | t.Enum)
 
 
-def _references(model: Model) -> dict[str, int]:
-    """How often each named value may be read in one decision: a read inside a loop or inside a
-    definition with parameters counts as many."""
+def _references(model: Model) -> tuple[dict[str, int], dict[str, int]]:
+    """How often each named value may be read in one decision (a read inside a loop or inside a
+    definition with parameters counts as many), and in how many places each definition with
+    parameters is called (in a loop it is called with other arguments each time)."""
     counts: dict[str, int] = {}
+    calls: dict[str, int] = {}
 
     def walk(node: Any, weight: int) -> None:
+        if isinstance(node, n.Call):
+            calls[node.name] = calls.get(node.name, 0) + 1
         if isinstance(node, n.Name):
             ref = model.ref_of(node)
             if ref is not None and ref.kind in ("definition", "decision", "table"):
@@ -605,7 +626,7 @@ def _references(model: Model) -> dict[str, int]:
         walk(wheel, 2)
     for goal in model.goals.values():
         walk(goal, 2)
-    return counts
+    return counts, calls
 
 
 _LOOPS = (n.Quantifier, n.Count, n.Sort, n.Each, n.Mapping)

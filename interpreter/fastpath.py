@@ -221,6 +221,19 @@ def json_of(typ: t.Type) -> Shape:
         return number
     if isinstance(bare, t.Record):
         fields = {name: json_of(ftyp) for name, ftyp in bare.fields}
+        if all(_as_is(ftyp) for _, ftyp in bare.fields):
+
+            def simple(v: Any) -> Any:
+                if v is None:
+                    return None
+                if type(v) is not dict:  # a FastRecord: the facts' own record
+                    raise Slow
+                for x in v.values():
+                    if type(x) not in _SELF:
+                        return {k: fields[k](x) if k in fields else leaf(x) for k, x in v.items()}
+                return dict(v)  # texts, truths, whole numbers: their own JSON form
+
+            return simple
 
         def record(v: Any) -> Any:
             if v is None:
@@ -235,11 +248,26 @@ def json_of(typ: t.Type) -> Shape:
         return lambda v: None if v is None else [elem(x) for x in v]
     if isinstance(bare, t.MapOf):
         value = json_of(bare.value)
-        return lambda v: None if v is None else {k: value(x) for k, x in v.items()}
+        as_is = _as_is(bare.value)
+
+        def mapping(v: Any) -> Any:
+            if v is None:
+                return None
+            if as_is and all(type(x) in _SELF for x in v.values()):
+                return dict(v)
+            return {k: value(x) for k, x in v.items()}
+
+        return mapping
     return leaf
 
 
 _SELF = frozenset((str, bool, int, type(None)))
+
+
+def _as_is(typ: t.Type) -> bool:
+    """A value of this type that is a text, a truth, a whole number or intet is its own JSON form."""
+    bare = t.strip(typ)
+    return (isinstance(bare, t.Num) and bare.integer) or isinstance(bare, t.Enum) or bare in (t.BOOL, t.TEXT)
 
 
 def leaf(v: Any) -> Any:
