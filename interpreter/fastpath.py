@@ -154,24 +154,68 @@ class _Validator:
         return lambda v: _convert(v, typ, "", self.defaults)  # dates and the rest: the canonical conversion
 
     def record(self, typ: t.Record) -> Check:
+        """A record's check as straight-line Python: plain values kept as given (tested in place),
+        the others through their type's check; an undeclared field: Slow."""
         key = typ.name or repr(typ)
         if key in self.records:
             return lambda v: self.records[key](v)  # a record type inside itself: resolved when called
         self.records[key] = _slow
+        names = [name for name, _ in typ.fields]
         fields = {name: self.check(ftyp) for name, ftyp in typ.fields}
         defaults = tuple(self.defaults.get(typ.name or "", {}).items())
 
-        def record(v: Any) -> FastRecord:
-            if type(v) is not dict:
-                raise Slow
+        def sparse(v: Any) -> FastRecord:
+            """Few of the fields given: only those are looked at."""
             out = FastRecord({name: fields[name](x) for name, x in v.items()})  # undeclared: KeyError
             for name, default in defaults:
                 if name not in out:
                     out[name] = default
             return out
 
+        namespace: dict[str, Any] = {"FastRecord": FastRecord, "Slow": Slow, "KEYS": frozenset(names)}
+        namespace["sparse"] = sparse
+        lines = [
+            "def record(v):",
+            "    if type(v) is not dict or not v.keys() <= KEYS:",
+            "        raise Slow",
+            f"    if len(v) * 2 < {len(names)}:",
+            "        return sparse(v)",
+            "    out = FastRecord(v)",
+        ]
+        for i, (name, ftyp) in enumerate(typ.fields):
+            namespace[f"c{i}"] = fields[name]
+            test = _in_place(ftyp, f"E{i}", namespace)
+            lines.append(f"    x = out.get({name!r}, out)")  # `out` itself: the field is not given
+            lines.append(f"    if x is not out and not ({test}):" if test else "    if x is not out:")
+            lines.append(f"        out[{name!r}] = c{i}(x)")
+        for i, (name, default) in enumerate(defaults):
+            namespace[f"d{i}"] = default
+            lines += [f"    if {name!r} not in out:", f"        out[{name!r}] = d{i}"]
+        lines.append("    return out")
+        exec(compile("\n".join(lines) + "\n", f"<almen facts {key}>", "exec"), namespace)
+        record: Check = namespace["record"]
         self.records[key] = record
         return record
+
+
+def _in_place(typ: t.Type, enum: str, namespace: dict[str, Any]) -> str | None:
+    """A test on `x` that holds when the given value is plainly valid and its own run-time value."""
+    if isinstance(typ, t.Optional):
+        inner = _in_place(typ.inner, enum, namespace)
+        return f"x is None or ({inner})" if inner else None
+    bare = t.strip(typ)
+    if isinstance(bare, t.Num):
+        low = -MAX_ABS_NUMBER if bare.low is None else max(bare.low, -MAX_ABS_NUMBER)
+        high = MAX_ABS_NUMBER if bare.high is None else min(bare.high, MAX_ABS_NUMBER)
+        return f"type(x) is int and {low} <= x <= {high}"  # facts.py's own quick case
+    if bare == t.BOOL:
+        return "type(x) is bool"
+    if bare == t.TEXT:
+        return "type(x) is str"
+    if isinstance(bare, t.Enum):
+        namespace[enum] = frozenset(bare.members)
+        return f"type(x) is str and x in {enum}"
+    return None
 
 
 def _number_check(typ: t.Num) -> Check:

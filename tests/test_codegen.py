@@ -290,3 +290,45 @@ def test_compile_prints_readable_source(capsys: Any):
     assert "fortrinsret" not in source  # only what trappe reads
     compile(source, "trappe.py", "exec")
     assert main(["compile", str(POLICIES["koebenhavn"]), "ingen_sådan"]) == 2
+
+
+def _canonical(value: Any) -> Any:
+    """convert_facts' values with records as dicts of the fields they hold (given or defaulted)."""
+    from almen.interpreter.values import FactRecord, Missing
+
+    if isinstance(value, FactRecord):
+        fields = {k: value.value(k) for k in value.names}
+        return {k: _canonical(v) for k, v in fields.items() if not isinstance(v, Missing)}
+    if isinstance(value, tuple):
+        return tuple(_canonical(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize(("key", "decision"), [("koebenhavn", "fortrinsret"), ("koebenhavn", "trappe")])
+def test_plain_validation_accepts_only_what_convert_facts_accepts_with_the_same_values(key: str, decision: str):
+    from almen.interpreter.codegen import exact
+    from almen.interpreter.facts import convert_facts
+
+    policy = FAST[key]
+
+    @SETTINGS
+    @given(facts=facts_for(key, decision))
+    def check(facts: dict[str, Any]) -> None:
+        plain = policy.fast.validate(facts)
+        if plain is None:
+            return
+        converted = convert_facts(facts, policy.schema, policy.defaults)  # must not raise
+        for name, value in plain.items():
+            assert exact(_canonical_plain(value)) == _canonical(converted[name])
+
+    check()
+
+
+def _canonical_plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _canonical_plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_canonical_plain(v) for v in value)
+    return value
