@@ -381,9 +381,8 @@ class Generator:
         if builtin.needs_env:
             raise Unsupported(f"the builtin {e.name} reads the evaluation")
         result = t.strip(self.model.type_of(e))
-        self._arith = self._arith or not (
-            isinstance(result, t.Num | t.Simple | t.Enum) and _whole_or_not_number(result)
-        )
+        # a builtin that gives a number that need not be whole may have computed it (sum)
+        self._arith = self._arith or not _whole_or_not_number(result) or isinstance(result, t.Unknown)
         name = self.ident("b", e.name)
         self.consts[name] = builtin.run
         self.const_text[name] = f"BUILTINS[{e.name!r}].run"
