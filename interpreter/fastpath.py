@@ -75,8 +75,17 @@ class FastPath:
         self.compiled = Compiled(policy.model)
         self.validator = _Validator(policy.schema, policy.defaults)
         types = policy.model.value_types
-        self.json = {name: json_of(types.get(name, t.UNKNOWN)) for name in policy.model.decisions}
-        self.exact = {name: numbers_inside(types.get(name, t.UNKNOWN)) for name in policy.model.decisions}
+        # per decision: the generated function, whether it computes with Decimals, whether its
+        # answer may hold them, and the JSON form of its answer
+        self.entries = {
+            name: (
+                self.compiled.functions[name],
+                self.compiled.arith[name],
+                numbers_inside(types.get(name, t.UNKNOWN)),
+                json_of(types.get(name, t.UNKNOWN)),
+            )
+            for name in policy.model.decisions
+        }
 
     def validate(self, given: Any) -> dict[str, Any] | None:
         """The facts in plain form, or None when anything about them is not plainly valid."""
@@ -87,18 +96,19 @@ class FastPath:
 
     def answer(self, name: str, facts: Any, day: dt.date) -> tuple[Any, Any] | None:
         """(run-time value, JSON value), or None: the three-valued evaluator answers."""
-        plain = facts.plain if isinstance(facts, Facts) else self.validate(facts)
+        plain = facts.plain if type(facts) is Facts else self.validate(facts)
         if plain is None:
             return None
+        run, arith, to_exact, shape = self.entries[name]
         try:
-            if self.compiled.arith[name]:
+            if arith:
                 with localcontext(EXACT):
-                    raw = self.compiled.functions[name](plain, day)
+                    raw = run(plain, day)
             else:
-                raw = self.compiled.functions[name](plain, day)
-            if self.exact[name]:
+                raw = run(plain, day)
+            if to_exact:
                 raw = exact(raw)
-            return raw, self.json[name](raw)
+            return raw, shape(raw)
         except Exception:
             return None
 
