@@ -300,7 +300,8 @@ def bench_check(runs: int, pycache: str) -> dict[str, Any]:
     # "Cold" here means a new process each time, as a user or a CI step starts almen.
     wall(cmd, run_env(pycache))
     # the model cache in a folder of its own (made 0700 by almen), filled by one untimed run
-    cached_env = {**run_env(pycache), "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="almen-bench-xdg-")}
+    xdg = tempfile.mkdtemp(prefix="almen-bench-xdg-")
+    cached_env = {**run_env(pycache), "XDG_CACHE_HOME": xdg}
     wall(cmd, cached_env)
     timed = time_processes(
         {
@@ -321,6 +322,7 @@ def bench_check(runs: int, pycache: str) -> dict[str, Any]:
         cleared["cache_written"] = sorted(p.name for p in Path(fresh).glob(".lark_cache*"))
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
+    shutil.rmtree(xdg, ignore_errors=True)
     return {
         "command": "almen check " + POLICY,
         **timed,
