@@ -148,6 +148,7 @@ class Generator:
         self._consts: set[str] = set()
         self._arith = False
         self.refs, self.calls = _references(model)
+        self.children: dict[str | None, list[n.Rule]] = {}  # of the decision being written
         for name in model.params:
             self._unit(("p", name), self.parameter, name)
         for name, d in model.definitions.items():
@@ -267,7 +268,9 @@ class Generator:
         children: dict[str | None, list[n.Rule]] = {}
         for rule in rules:
             children.setdefault(rule.exception_to, []).append(rule)
-        helpers = [self.rule(dec, rule, children) for rule in rules]
+        self.children = children
+        # a rule with exceptions is a function of its own; one without is written in place
+        helpers = [self.rule(dec, rule, children) for rule in rules if children.get(rule.label)]
         lines = [
             *self.one_of(dec, children.get(None, []), "    "),
             "    if found is None:",
@@ -279,11 +282,17 @@ class Generator:
         """Every candidate evaluated, as the evaluator does; two that apply are a conflict."""
         lines = [f"{indent}found = None"]
         for k, r in enumerate(rules):
-            lines.append(f"{indent}r = {self.rule_ident(dec, r)}(F, D, M)")
-            lines.append(f"{indent}if r is not None:")
-            if k:
-                lines += [f"{indent}    if found is not None:", f"{indent}        raise Slow('conflicting rules')"]
-            lines.append(f"{indent}    found = r")
+            conflict = [f"{indent}    if found is not None:", f"{indent}        raise Slow('conflicting rules')"]
+            kind = "undtagelse" if r.exception_to else "regel"
+            lines.append(f"{indent}# {kind} {r.name}" + (f" ({_cites(r.meta)})" if r.meta.citations else ""))
+            if self.children.get(r.label):
+                lines.append(f"{indent}r = {self.rule_ident(dec, r)}(F, D, M)")
+                lines.append(f"{indent}if r is not None:")
+                lines += (conflict if k else []) + [f"{indent}    found = r"]
+                continue
+            cond = f"if {self.expr(r.condition)}:" if r.condition is not None else "if True:"
+            lines.append(f"{indent}{cond}")
+            lines += (conflict if k else []) + [f"{indent}    found = ({self.expr(r.consequence)},)"]
         return lines
 
     def rule_ident(self, dec: n.Decision, rule: n.Rule) -> str:
@@ -314,6 +323,9 @@ class Generator:
         lines.append("    raise Slow('no row applies')")
         ident = self.ident("d", table.name)
         body = "\n".join(lines) + "\n"
+        doc = _doc(table.kind, table.name, table.meta)
+        if self.refs.get(table.name, 0) < 2:
+            return f"def {ident}(F, D, M):\n    {doc}\n" + body
         inner = f"def {ident}_rows(F, D, M):\n" + body + "\n\n"
         return inner + self.memoized(
             ident, table.name, _doc(table.kind, table.name, table.meta), [], f"{ident}_rows(F, D, M)"
@@ -651,8 +663,12 @@ def _const_order(name: str) -> int:
     return int(name[1:]) if name[1:].isdigit() else -1
 
 
+def _cites(meta: n.Meta) -> str:
+    return "; ".join(c.source for c in meta.citations)
+
+
 def _doc(kind: str, name: str, meta: n.Meta) -> str:
-    cites = "; ".join(c.source for c in meta.citations)
+    cites = _cites(meta)
     text = f"{kind} {name}" + (f" ({cites})" if cites else "")
     return repr(text)
 
