@@ -149,6 +149,7 @@ class Generator:
         self._arith = False
         self.refs, self.calls = _references(model)
         self.children: dict[str | None, list[n.Rule]] = {}  # of the decision being written
+        self.subst: dict[str, str] = {}  # parameters of a definition written in place: their arguments
         for name in model.params:
             self._unit(("p", name), self.parameter, name)
         for name, d in model.definitions.items():
@@ -217,6 +218,28 @@ class Generator:
         lines.append("    raise Slow('no value on this date')")
         return "\n".join(lines) + "\n"
 
+    def memo_calls(self, d: n.Definition) -> bool:
+        """Remember a definition's results per arguments: it is called in more than one place and
+        loops or calls what is not written in place (definitions form no cycles: the checker says so)."""
+        if self.calls.get(d.name, 0) < 2:
+            return False
+
+        def works(x: Any) -> bool:
+            if isinstance(x, _LOOPS):
+                return True
+            if isinstance(x, n.Call):
+                callee = self.model.definitions.get(x.name)
+                ref = self.model.ref_of(x)
+                return callee is None or ref is None or ref.kind != "definition" or not self.inlinable(callee)
+            return False
+
+        return any(works(x) for x in d.body.walk())
+
+    def inlinable(self, d: n.Definition) -> bool:
+        """Small, not remembered, and binding no names of its own: it can be written where it is called."""
+        nodes = list(d.body.walk())
+        return len(nodes) <= 40 and not self.memo_calls(d) and not any(isinstance(x, _LOOPS) for x in nodes)
+
     def fixed_parameter(self, name: str) -> str | None:
         """A parameter with one value over the whole validity of the policy, written in place:
         `decide` refuses a date outside the validity before any generated code runs."""
@@ -236,7 +259,7 @@ class Generator:
             names = [self.ident("v", p.name) for p in d.params]
             head = f"def {self.ident('f', d.name)}(F, D, M, {', '.join(names)}):"
             doc = _doc("definition", d.name, d.meta)
-            if self.calls.get(d.name, 0) < 2 or not any(isinstance(x, _WORK) for x in d.body.walk()):
+            if not self.memo_calls(d):
                 return f"{head}\n    {doc}\n    return {body}\n"
             # computed once per distinct arguments in one decision, as Program.call_definition does;
             # records and lists by identity, kept alive in the memo so that no identity is reused
@@ -367,7 +390,7 @@ class Generator:
             raise Unsupported(f"unresolved name {e.name}")
         kind, name = ref.kind, ref.name
         if kind == "local":
-            return self.ident("v", name)
+            return self.subst.get(name) or self.ident("v", name)
         if kind == "fact":
             return f"F[{name!r}]"
         if kind == "parameter":
@@ -388,6 +411,14 @@ class Generator:
         ref = self.model.ref_of(e)
         args = ", ".join(self.expr(a) for a in e.args)
         if ref is not None and ref.kind == "definition":
+            d = self.model.definitions[e.name]
+            if self.inlinable(d) and all(_simple(a) for a in e.args):
+                texts = [self.expr(a) for a in e.args]
+                saved, self.subst = self.subst, {p.name: x for p, x in zip(d.params, texts, strict=True)}
+                try:
+                    return f"({self.expr(d.body)})"  # a small definition written in place
+                finally:
+                    self.subst = saved
             return f"{self.use('f', e.name)}(F, D, M, {args})"
         builtin = BUILTINS[e.name]
         if builtin.needs_env:
@@ -641,6 +672,18 @@ def _references(model: Model) -> tuple[dict[str, int], dict[str, int]]:
 
 
 _LOOPS = (n.Quantifier, n.Count, n.Sort, n.Each, n.Mapping)
+
+
+def _simple(e: Any) -> bool:
+    """An argument that may be written more than once: a local name, or fields of one."""
+    while isinstance(e, n.Field):
+        e = e.obj
+    return (
+        isinstance(e, n.Name)
+        and e.annotation is not None
+        and e.annotation.ref is not None
+        and e.annotation.ref.kind == "local"
+    )
 
 
 def _is_null(e: Any) -> bool:
