@@ -22,14 +22,18 @@ import hashlib
 import os
 import pickle
 import stat
+import sys
 import tempfile
 from pathlib import Path
+
+import attrs
 
 from almen import dsl
 from almen.dsl import Model
 
 FORMAT = b"almen-model-cache 1"
 _DSL = Path(dsl.__file__).resolve().parent
+_RUNTIME = f"{sys.version} attrs {attrs.__version__}".encode()
 
 
 def load(path: str | Path) -> Model:
@@ -75,7 +79,8 @@ def _private(info: os.stat_result) -> bool:
 
 
 def entry_key(path: Path) -> str | None:
-    h = hashlib.sha256(FORMAT + b"\0" + _almen_digest().encode() + b"\0")
+    # another Python or attrs may pickle the same model differently: part of the key too
+    h = hashlib.sha256(FORMAT + b"\0" + _almen_digest().encode() + b"\0" + _RUNTIME + b"\0")
     # the path as given and as resolved: the model's spans name the files as they were given
     h.update(str(path).encode() + b"\0" + str(path.resolve()).encode() + b"\0")
     try:
