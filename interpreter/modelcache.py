@@ -23,7 +23,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 import attrs
@@ -33,7 +32,9 @@ from almen.dsl import Model
 
 FORMAT = b"almen-model-cache 1"
 _DSL = Path(dsl.__file__).resolve().parent
-_RUNTIME = f"{sys.version} attrs {attrs.__version__}".encode()
+# attrs's version by its installed file (its __version__ would import importlib.metadata: 40 ms)
+_ATTRS = os.stat(attrs.__file__)
+_RUNTIME = f"{sys.version} {attrs.__file__} {_ATTRS.st_size} {_ATTRS.st_mtime_ns}".encode()
 
 
 def load(path: str | Path) -> Model:
@@ -140,6 +141,8 @@ def _write(folder: Path, entry: Path, model: Model) -> None:
         data = pickle.dumps((sources, model), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # a model that does not pickle is simply not cached
         return
+    import tempfile  # only when writing: it imports much that a cache hit never needs
+
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")  # 0600
         with os.fdopen(fd, "wb") as f:
