@@ -707,7 +707,8 @@ def _const_order(name: str) -> int:
 
 
 def _cites(meta: n.Meta) -> str:
-    return "; ".join(c.source for c in meta.citations)
+    # on one line: the text goes into comments of the generated source
+    return " ".join("; ".join(c.source for c in meta.citations).split())
 
 
 def _doc(kind: str, name: str, meta: n.Meta) -> str:
