@@ -50,10 +50,13 @@ JDM = BENCH / "placement.jdm.json"
 # `almen simulate` for four years on the synthetic Copenhagen stock (403 departments)
 SIMULATE_ARGS = [POLICY, "--stock", "examples/koebenhavn/bestand.json", "--from", "2024-01-01", "--to", "2027-12-31"]
 
-TARGETS = {
-    "explain_false_vs_reference": 2.0,  # policy explain=False at most 2x slower than hand-written Python
-    "check_cold_s": 0.5,
-    "simulate_4y_s": 1.0,
+TARGETS = {  # issue 11
+    "explain_false_vs_reference": 2.0,  # explain=False, dict facts validated per call: at most 2x hand-written
+    "facts_object_vs_reference": 1.5,  # explain=False with a validated Facts object: at most 1.5x
+    "faster_than_zen": 3.0,  # at least 3x faster than zen-engine's engine.evaluate on the placement table
+    "check_cached_s": 0.2,  # almen check on an unchanged policy (model cache), whole process
+    "check_cold_s": 0.35,  # almen check with no cache, whole process
+    "simulate_4y_s": 0.3,
 }
 
 
@@ -302,11 +305,17 @@ def bench_check(runs: int, pycache: str) -> dict[str, Any]:
     # One run first, not timed: it writes the bytecode and makes sure Lark's grammar cache exists.
     # "Cold" here means a new process each time, as a user or a CI step starts almen.
     wall(cmd, run_env(pycache))
+    # the model cache in a folder of its own (made 0700 by almen), filled by one untimed run
+    xdg = tempfile.mkdtemp(prefix="almen-bench-xdg-")
+    cached_env = {**run_env(pycache), "XDG_CACHE_HOME": xdg}
+    wall(cmd, cached_env)
     timed = time_processes(
         {
             "cold": (cmd, run_env(pycache)),
             "inherited_env": (cmd, run_env(None)),
             "python_startup": ([sys.executable, "-c", "pass"], run_env(pycache)),
+            "cached": (cmd, cached_env),
+            "no_cache": (cmd, {**run_env(pycache), "ALMEN_CACHE": "0"}),
         },
         runs,
     )
@@ -319,6 +328,7 @@ def bench_check(runs: int, pycache: str) -> dict[str, Any]:
         cleared["cache_written"] = sorted(p.name for p in Path(fresh).glob(".lark_cache*"))
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
+    shutil.rmtree(xdg, ignore_errors=True)
     return {
         "command": "almen check " + POLICY,
         **timed,
@@ -477,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "reference_fortrinsret": ("hand-written Python fortrinsret", reference.fortrinsret, cases["fortrinsret"]),
     }
+    runs_in.update(generated_tier_runs(policy, cases))
     if engine is not None:
         run_engine, run_decision = engine.evaluate, placement.evaluate
         runs_in["zen_placement"] = (
@@ -504,6 +515,11 @@ def main(argv: list[str] | None = None) -> int:
         "trappe_explain_true_cost": paired("policy_trappe_explain_false", "policy_trappe_explain_true"),
         "fortrinsret_explain_true_cost": paired("policy_fortrinsret_explain_false", "policy_fortrinsret_explain_true"),
     }
+    for decision in ("trappe", "fortrinsret"):
+        ratios[f"{decision}_facts_object_slowdown"] = paired(f"reference_{decision}", f"policy_{decision}_facts_object")
+        ratios[f"{decision}_evaluator_slowdown"] = paired(
+            f"reference_{decision}", f"evaluator_{decision}_explain_false"
+        )
     if "zen_placement" in results:
         ratios["policy_vs_zen"] = paired("policy_placement_explain_false", "zen_placement")
         ratios["policy_vs_zen_create_decision"] = paired(
@@ -521,50 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             shutil.rmtree(pycache, ignore_errors=True)
 
-    targets = []
-    worst = max(ratios["trappe_slowdown_vs_reference"], ratios["fortrinsret_slowdown_vs_reference"])
-    targets.append(
-        {
-            "target": "explain=False within 2x of hand-written Python (both decisions)",
-            "figure": f"{worst:.1f}x slower (worse of the two)",
-            "met": worst <= TARGETS["explain_false_vs_reference"],
-        }
-    )
-    if "policy_vs_zen" in ratios:
-        r = ratios["policy_vs_zen"]
-        targets.append(
-            {
-                "target": "ahead of zen-engine on the placement table",
-                "figure": f"policy {r:.2f}x faster" if r >= 1 else f"policy {1 / r:.1f}x slower",
-                "met": r > 1,
-            }
-        )
-    else:
-        targets.append(
-            {"target": "ahead of zen-engine on the placement table", "figure": "zen-engine not installed", "met": None}
-        )
-    if "check" in process:
-        cold = process["check"]["cold"]
-        targets.append(
-            {
-                "target": "almen check under 0.5 s cold (whole process, median)",
-                "figure": f"{cold['median_s']:.3f} s" if cold["ok"] else f"failed (exit {cold['exit']})",
-                "met": cold["ok"] and cold["median_s"] < TARGETS["check_cold_s"],
-            }
-        )
-        sim = process["simulate"]
-        if sim["available"] and sim["process"]["ok"]:
-            s = sim["process"]["median_s"]
-            targets.append(
-                {
-                    "target": "four-year simulation under 1 s (whole process, median)",
-                    "figure": f"{s:.3f} s",
-                    "met": s < TARGETS["simulate_4y_s"],
-                }
-            )
-        else:
-            why = sim.get("reason") or f"failed (exit {sim['process'].get('exit')})"
-            targets.append({"target": "four-year simulation under 1 s", "figure": why, "met": None})
+    targets = issue_targets(ratios, process)
 
     others = others_load(sample0, cpu_sample(), time.perf_counter() - began)
     report = {
@@ -598,6 +571,90 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def generated_tier_runs(policy: Any, cases: dict[str, list[Case]]) -> dict[str, tuple[str, Call, list[Case]]]:
+    """The generated tier with a Facts object validated once per household (built before timing),
+    and the three-valued evaluator alone (a second Policy whose generated tier never answers)."""
+    decide = policy.decide
+    evaluator = load_policy(ROOT / POLICY)
+    evaluator.fast.answer = lambda *args: None  # every call takes the three-valued evaluator
+    slow = evaluator.decide
+    runs: dict[str, tuple[str, Call, list[Case]]] = {}
+    for decision in ("trappe", "fortrinsret"):
+        objects = [Case(c.decision, c.name, policy.facts(c.facts), c.date) for c in cases[decision]]
+        runs[f"policy_{decision}_facts_object"] = (
+            f"policy {decision}, explain=False, Facts object",
+            lambda f, d, decision=decision: decide(decision, f, d, explain=False),
+            objects,
+        )
+        runs[f"evaluator_{decision}_explain_false"] = (
+            f"three-valued evaluator alone {decision}, explain=False",
+            lambda f, d, decision=decision: slow(decision, f, d, explain=False),
+            cases[decision],
+        )
+    return runs
+
+
+def issue_targets(ratios: dict[str, Any], process: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target of issue 11 with its figure, met or missed."""
+    targets = []
+    for decision in ("trappe", "fortrinsret"):
+        r = ratios[f"{decision}_slowdown_vs_reference"]
+        targets.append(
+            {
+                "target": f"{decision}: explain=False, dict facts validated per call, <= 2x hand-written",
+                "figure": f"{r:.2f}x",
+                "met": r <= TARGETS["explain_false_vs_reference"],
+            }
+        )
+        r = ratios[f"{decision}_facts_object_slowdown"]
+        targets.append(
+            {
+                "target": f"{decision}: explain=False with a Facts object, <= 1.5x hand-written",
+                "figure": f"{r:.2f}x",
+                "met": r <= TARGETS["facts_object_vs_reference"],
+            }
+        )
+    if "policy_vs_zen" in ratios:
+        r = ratios["policy_vs_zen"]
+        targets.append(
+            {
+                "target": ">= 3x faster than zen-engine engine.evaluate on the placement table",
+                "figure": f"policy {r:.2f}x faster" if r >= 1 else f"policy {1 / r:.1f}x slower",
+                "met": r >= TARGETS["faster_than_zen"],
+            }
+        )
+    else:
+        targets.append({"target": ">= 3x faster than zen-engine", "figure": "zen-engine not installed", "met": None})
+    if "check" in process:
+        c = process["check"]
+        for key, limit, what in (
+            ("cached", "check_cached_s", "almen check, unchanged policy (model cache), <= 0.2 s"),
+            ("no_cache", "check_cold_s", "almen check with no cache, <= 0.35 s"),
+        ):
+            run = c[key]
+            targets.append(
+                {
+                    "target": what,
+                    "figure": f"{run['median_s']:.3f} s" if run["ok"] else f"failed (exit {run['exit']})",
+                    "met": run["ok"] and run["median_s"] <= TARGETS[limit],
+                }
+            )
+        sim = process["simulate"]
+        if sim["available"] and sim["process"]["ok"]:
+            s = sim["process"]["median_s"]
+            targets.append(
+                {
+                    "target": "almen simulate four years <= 0.3 s",
+                    "figure": f"{s:.3f} s",
+                    "met": s <= TARGETS["simulate_4y_s"],
+                }
+            )
+        else:
+            why = sim.get("reason") or f"failed (exit {sim['process'].get('exit')})"
+            targets.append({"target": "almen simulate four years <= 0.3 s", "figure": why, "met": None})
+    return targets
+
+
 def print_report(r: dict[str, Any]) -> None:
     m = r["machine"]
     print(f"\nalmen benchmark ({r['mode']}) — Python {m['python']}, {m['cpus']} cores, zen-engine {m['zen_engine']}")
@@ -625,6 +682,11 @@ def print_report(r: dict[str, Any]) -> None:
     print(
         f"  fortrinsret: policy explain=False is {q['fortrinsret_slowdown_vs_reference']:.1f}x slower than hand-written"
     )
+    for decision in ("trappe", "fortrinsret"):
+        print(
+            f"  {decision + ':':<12} with a Facts object {q[decision + '_facts_object_slowdown']:.1f}x; "
+            f"the three-valued evaluator alone {q[decision + '_evaluator_slowdown']:.1f}x slower than hand-written"
+        )
     print(f"  trappe:      explain=True costs {q['trappe_explain_true_cost']:.2f}x explain=False")
     print(f"  fortrinsret: explain=True costs {q['fortrinsret_explain_true_cost']:.2f}x explain=False")
     if "policy_vs_zen" in q:
@@ -643,6 +705,9 @@ def print_report(r: dict[str, Any]) -> None:
             print(f"  {c['command']}: median {c['cold']['median_s']:.3f} s  (runs: {runs})")
         else:
             print(f"  {c['command']}: FAILED exit {c['cold']['exit']}: {c['cold']['stderr']}")
+        for key, what in (("cached", "model cache warm (unchanged policy)"), ("no_cache", "ALMEN_CACHE=0 (no cache)")):
+            if key in c and c[key]["ok"]:
+                print(f"  same, {what}: median {c[key]['median_s']:.3f} s")
         if c["lark_cache_cleared"]["ok"]:
             print(
                 f"  same, Lark grammar cache cleared (empty TMPDIR), 1 run: {c['lark_cache_cleared']['median_s']:.3f} s"

@@ -9,7 +9,15 @@ from almen.dsl.check import Model, check
 from almen.dsl.diagnostics import AlmenError, Diagnostic, PolicyError
 from almen.dsl.i18n import _
 from almen.dsl.nodes import Module, Policy, Span
-from almen.dsl.parser import parse
+
+
+def parse(source: str, path: str = "<tekst>") -> Module:
+    """Parse one policy file (see `almen.dsl.parser.parse`). Lark is imported on first use, so
+    a policy loaded from the model cache starts without it."""
+    from almen.dsl.parser import parse as parse_source
+
+    return parse_source(source, path)
+
 
 __all__ = ["AlmenError", "Diagnostic", "Model", "Module", "PolicyError", "check", "load", "parse", "policy_files"]
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from almen import dsl
 from almen.dsl import types as t
 from almen.dsl.i18n import _
+from almen.interpreter import modelcache
 from almen.interpreter.env import Env
 from almen.interpreter.errors import EvaluationError, FactError, Unknown, UnknownDecision
 from almen.interpreter.explanation import STATE_WORDS, Node, Status, Trace, render
@@ -20,6 +22,9 @@ from almen.interpreter.facts import convert_facts
 from almen.interpreter.program import Program
 from almen.interpreter.redaction import Redactor
 from almen.interpreter.values import to_json
+
+if TYPE_CHECKING:  # the generated tier is imported when first used: `almen check` never needs it
+    from almen.interpreter.fastpath import Facts, FastPath
 
 
 @attrs.frozen
@@ -64,7 +69,7 @@ class Policy:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.model = dsl.load(self.path)
+        self.model = modelcache.load(self.path)
         self.program = Program(self.model)
         header = self.model.policy
         self.id = header.name if header else self.path.name
@@ -77,6 +82,19 @@ class Policy:
             for name, decl in self.model.record_decls.items()
         }
 
+    @functools.cached_property
+    def fast(self) -> FastPath:
+        """The generated-code tier, compiled on first use and kept (see interpreter/codegen.py)."""
+        from almen.interpreter.fastpath import FastPath
+
+        return FastPath(self)
+
+    def facts(self, given: dict[str, Any]) -> Facts:
+        """The household's facts validated once, for any number of `decide` calls (FactError as `decide` gives)."""
+        from almen.interpreter.fastpath import Facts
+
+        return Facts(self, given)
+
     @property
     def decisions(self) -> list[str]:
         return sorted(self.model.decisions)
@@ -84,7 +102,7 @@ class Policy:
     def stamp(self) -> dict[str, str]:
         return {"id": self.id, "version": self.version, "sha256": self.sha256}
 
-    def decide(self, name: str, facts: dict[str, Any], date: str | dt.date, explain: bool = True) -> Answer:
+    def decide(self, name: str, facts: dict[str, Any] | Facts, date: str | dt.date, explain: bool = True) -> Answer:
         if name not in self.model.decisions:
             raise UnknownDecision(self.id, name, list(self.model.decisions))
         day = _date(date)
@@ -95,7 +113,15 @@ class Policy:
                 _("a date within the policy's validity, {low} – {high}").format(low=low, high=high),
                 day.isoformat(),
             )
-        converted = convert_facts(facts, self.schema, self.defaults)
+        validated = not isinstance(facts, dict) and _is_facts(facts)
+        if validated and facts.sha256 != self.sha256:  # type: ignore[union-attr]
+            raise FactError("(facts)", _("facts validated for this policy ({0})").format(self.id), facts)
+        given = facts.given if validated else facts  # type: ignore[union-attr]
+        if not explain:  # the generated tier; None when the three-valued evaluator must answer
+            fast = self.fast.answer(name, facts, day)
+            if fast is not None:
+                return Answer(name, day, Status.DETERMINED, fast[1], (), None, self.stamp(), fast[0], given)
+        converted = facts.converted if validated else convert_facts(facts, self.schema, self.defaults)  # type: ignore[union-attr]
         trace = Trace(Node("svar", name)) if explain else None
         env = Env(self.program, converted, day, trace)
         try:
@@ -114,11 +140,23 @@ class Policy:
                 value = to_json(raw, self.model.value_types.get(name, t.UNKNOWN))
             except Unknown as u:  # the value would show a fact that was not given
                 raw, status, needs = None, Status.UNDETERMINED, tuple(sorted(u.needs))
-        return Answer(name, day, status, value, needs, root, self.stamp(), raw, facts)
+        return Answer(name, day, status, value, needs, root, self.stamp(), raw, given)
 
 
 def load_policy(path: str | Path) -> Policy:
     return Policy(path)
+
+
+def _is_facts(value: Any) -> bool:
+    global _FACTS
+    if _FACTS is None:
+        from almen.interpreter.fastpath import Facts
+
+        _FACTS = Facts
+    return isinstance(value, _FACTS)
+
+
+_FACTS: type | None = None  # the Facts class, once imported
 
 
 def _date(value: str | dt.date) -> dt.date:

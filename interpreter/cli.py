@@ -13,7 +13,7 @@ import sys
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -22,22 +22,18 @@ from rich.tree import Tree
 from almen import dsl
 from almen.dsl.diagnostics import AlmenError, PolicyError
 from almen.dsl.i18n import LANGUAGES, _, from_environment, ngettext, percent, use
-from almen.interpreter import log
+from almen.interpreter import log, modelcache
 from almen.interpreter.api import Policy
 from almen.interpreter.errors import FactError, UnknownDecision
 from almen.interpreter.explanation import LEVELS, Node, Status, step
 from almen.interpreter.facts import MAX_FACTS_BYTES, read_json
 from almen.interpreter.redaction import Redactor
-from almen.interpreter.tools import golden
-from almen.interpreter.tools.answers import compare, scenarios
-from almen.interpreter.tools.classify import Classification, classifiable, classify_over_time
-from almen.interpreter.tools.diff import diff
-from almen.interpreter.tools.render import render_policy
-from almen.interpreter.tools.report import RENDERERS, DiffReport, approx
-from almen.interpreter.tools.schema import decisions_schema, fact_schema
-from almen.interpreter.tools.shrink import counterexamples
-from almen.interpreter.tools.simulate import load_stock, plan, simulate
-from almen.interpreter.tools.summary import pictures, summarise
+
+if TYPE_CHECKING:
+    from almen.interpreter.tools.classify import Classification
+
+# The tools (diff, render, report, simulate, …) are imported by the commands that use them, so
+# `almen check` and `almen decide` start without them (and without Lark, on a cached model).
 
 OK, FINDINGS, USAGE = 0, 1, 2
 
@@ -163,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("lsp", help="run the language server on standard input and output (needs almen[lsp])")
 
+    p = sub.add_parser("compile", help="print a decision as the generated code of the fast path")
+    p.add_argument("policy")
+    p.add_argument("decision", nargs="?", help="one decision; all of them when left out")
+    p.add_argument("--emit", choices=["python"], default="python")
+
     for command in sub.choices.values():  # `--lang` before or after the command
         command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=_LANG_HELP)
     parser.add_argument("--lang", choices=LANGUAGES, default=None, help=_LANG_HELP)
@@ -190,6 +191,7 @@ def _run(args: argparse.Namespace) -> int:
             "docs": _docs,
             "serve": _serve,
             "lsp": _lsp,
+            "compile": _compile,
         }
         code = int(handler[args.command](args, out))
         sys.stdout.flush()  # here, where a closed pipe can still be told
@@ -220,7 +222,7 @@ def _check(args: argparse.Namespace, out: Console) -> int:
     if not files or not all(f.exists() for f in files):
         raise AlmenError(_("no policy at {path}").format(path=args.policy))
     try:
-        model = dsl.load(args.policy)
+        model = modelcache.load(args.policy)
     except PolicyError as e:
         if args.format == "json":
             out.print_json(data={"ok": False, "errors": [_diag(d) for d in e.diagnostics]})
@@ -350,6 +352,8 @@ def _fmt(args: argparse.Namespace, out: Console) -> int:
 
 
 def _test(args: argparse.Namespace, out: Console) -> int:
+    from almen.interpreter.tools import golden
+
     report = golden.run([Path(p) for p in args.paths], Path(args.policy) if args.policy else None)
     for o in report.failed:
         fail = _("FAIL")
@@ -393,6 +397,13 @@ def _period(policy: Policy, start: str | None, end: str | None) -> tuple[dt.date
 
 
 def _diff(args: argparse.Namespace, out: Console) -> int:
+    from almen.interpreter.tools.answers import compare, scenarios
+    from almen.interpreter.tools.diff import diff
+    from almen.interpreter.tools.report import RENDERERS, DiffReport
+    from almen.interpreter.tools.shrink import counterexamples
+    from almen.interpreter.tools.simulate import load_stock, simulate
+    from almen.interpreter.tools.summary import pictures, summarise
+
     old, new = Policy(args.old), Policy(args.new)
     changes = diff(old.model, new.model)
     impact = None
@@ -413,6 +424,8 @@ def _diff(args: argparse.Namespace, out: Console) -> int:
 
 
 def _classifications(old: Policy, new: Policy, changes: list[Any], examples: list[str]) -> list[Classification]:
+    from almen.interpreter.tools.classify import classifiable, classify_over_time
+
     affected = sorted({d for c in changes for d in c.decisions})
     out = []
     for decision in affected:
@@ -423,6 +436,8 @@ def _classifications(old: Policy, new: Policy, changes: list[Any], examples: lis
 
 
 def _scenarios(paths: list[str]) -> list[dict[str, Any]]:
+    from almen.interpreter.tools import golden
+
     found = []
     for f in golden.scenario_files([Path(p) for p in paths]):
         found += json.loads(f.read_text(encoding="utf-8"), parse_float=Decimal).get("scenarios", [])
@@ -430,6 +445,8 @@ def _scenarios(paths: list[str]) -> list[dict[str, Any]]:
 
 
 def _docs(args: argparse.Namespace, out: Console) -> int:
+    from almen.interpreter.tools.render import render_policy
+
     target = Path(args.out or f"{Path(args.policy).resolve().name}-docs")
     written = render_policy(args.policy, target, source_pages=args.source_pages)
     out.print(_("wrote {n} files to {folder}").format(n=len(written), folder=escape(str(target))))
@@ -446,6 +463,8 @@ def _lsp(args: argparse.Namespace, out: Console) -> int:
 
 
 def _schema(args: argparse.Namespace, out: Console) -> int:
+    from almen.interpreter.tools.schema import decisions_schema, fact_schema
+
     policy = Policy(args.policy)
     schema = fact_schema(policy, args.decision) if args.decision else decisions_schema(policy)
     out.print(json.dumps(schema, ensure_ascii=False, indent=2), markup=False)
@@ -475,6 +494,9 @@ def _serve(args: argparse.Namespace, out: Console) -> int:
 
 
 def _simulate(args: argparse.Namespace, out: Console) -> int:
+    from almen.interpreter.tools.report import approx
+    from almen.interpreter.tools.simulate import load_stock, plan, simulate
+
     policy = Policy(args.policy)
     start, end = _period(policy, args.start, args.end)
     fill = dict(_pair(x) for x in args.fill) if args.fill else None
@@ -498,6 +520,14 @@ def _pair(text: str) -> tuple[str, str]:
     if not (sep and fact and decision):
         raise AlmenError(_("--fill expects FACT=DECISION, not '{text}'").format(text=text))
     return fact, decision
+
+
+def _compile(args: argparse.Namespace, out: Console) -> int:
+    policy = Policy(args.policy)
+    if args.decision is not None and args.decision not in policy.model.decisions:
+        raise UnknownDecision(policy.id, args.decision, policy.decisions)
+    out.print(policy.fast.compiled.source(args.decision), markup=False)
+    return OK
 
 
 if __name__ == "__main__":

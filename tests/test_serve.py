@@ -602,7 +602,7 @@ def test_reload_after_an_edit_without_dropping_requests(tmp: Path) -> None:
         worker.start()
         source = copy / "08_anvisning.almen"
         source.write_text(
-            source.read_text(encoding="utf-8").replace("række 5 => 12500 kr", "række 5 => 12600 kr"), encoding="utf-8"
+            source.read_text(encoding="utf-8").replace("række 5 => tilskud_pr_år * 5 / 6", "række 5 => 12600 kr"), encoding="utf-8"
         )
         new_sha = load_policy(copy).sha256
         assert new_sha != before["policy"]["sha256"]
