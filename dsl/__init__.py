@@ -22,12 +22,26 @@ def policy_files(path: str | Path) -> list[Path]:
 
 
 def load(path: str | Path) -> Model:
-    """Parse and check every file of a policy, applying it to its predecessor if it amends one."""
-    return check(load_modules(Path(path)))
+    """Parse and check every file of a policy, applying it to its predecessor if it amends one.
+    Nothing outside the policy's collection (`versions.collection`) is read."""
+    p = Path(path)
+    return check(load_modules(p, versions.collection(p)))
 
 
-def load_modules(path: Path, depth: int = 0) -> list[Module]:
+def load_modules(path: Path, root: Path, depth: int = 0) -> list[Module]:
     files = policy_files(path)
+    for f in files:
+        if not versions.inside(f, root):
+            # said before anything is opened: whether the file beyond exists stays unsaid
+            raise PolicyError(
+                [
+                    Diagnostic(
+                        _nowhere(str(f)),
+                        "this file is a link that leads outside the policy's collection",
+                        "copy the file into the policy's folder",
+                    )
+                ]
+            )
     if not files or not all(f.is_file() for f in files):
         raise PolicyError([Diagnostic(_nowhere(str(path)), f"no .almen files at {path}")])
     modules = []
@@ -38,14 +52,18 @@ def load_modules(path: Path, depth: int = 0) -> list[Module]:
             raise PolicyError([Diagnostic(_nowhere(str(f)), f"cannot read the file: {e}")]) from None
         modules.append(parse(source, str(f)))
     header = next((d for m in modules for d in m.decls if isinstance(d, Policy)), None)
-    if header is None or header.amends is None:
+    if header is None:
+        return modules
+    source = next(m.source for m in modules if m.path == header.span.path)
+    versions.check_supersedes(header, root, source)
+    if header.amends is None:
         return modules
     if depth >= versions.MAX_DEPTH:
         raise PolicyError([Diagnostic(header.span, "amendments go round in a circle (or more than 20 deep)")])
-    base = versions.base_path(path, header)
+    base = versions.base_path(path, header, root, source)
     if not base.exists():
         raise PolicyError([Diagnostic(header.span, f"the version this one amends is not at {base}")])
-    return versions.amend(load_modules(base, depth + 1), modules)
+    return versions.amend(load_modules(base, root, depth + 1), modules)
 
 
 def _nowhere(path: str) -> Span:
