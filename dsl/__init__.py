@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from almen.dsl import versions
+from almen.dsl import names, versions
 from almen.dsl.check import Model, check
-from almen.dsl.diagnostics import AlmenError, Diagnostic, PolicyError
+from almen.dsl.diagnostics import AlmenError, Diagnostic, PolicyError, source_line
 from almen.dsl.nodes import Module, Policy, Span
 from almen.dsl.parser import parse
 
@@ -25,7 +25,25 @@ def load(path: str | Path) -> Model:
     """Parse and check every file of a policy, applying it to its predecessor if it amends one.
     Nothing outside the policy's collection (`versions.collection`) is read."""
     p = Path(path)
-    return check(load_modules(p, versions.collection(p)))
+    modules = load_modules(p, versions.collection(p))
+    _check_names(modules)
+    return check(modules)
+
+
+def _check_names(modules: list[Module]) -> None:
+    """Look-alike names across files (within one file the parser has refused them already)."""
+    if all(names.plain(m.source) for m in modules):
+        return
+    sources = {m.path: m.source for m in modules}
+    places = [
+        (node.name, node.span)
+        for m in modules
+        for node in m.walk()
+        if isinstance(getattr(node, "name", None), str) and hasattr(node, "span")
+    ]
+    found = names.problems(places, lambda span: source_line(sources.get(span.path, ""), span.line))
+    if found:
+        raise PolicyError(found)
 
 
 def load_modules(path: Path, root: Path, depth: int = 0) -> list[Module]:

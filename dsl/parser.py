@@ -9,12 +9,14 @@ import os
 import re
 import stat
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import attrs
 import lark
 
+from almen.dsl import names
 from almen.dsl import nodes as n
 from almen.dsl.build import ToNodes
 from almen.dsl.diagnostics import Diagnostic, PolicyError, source_line
@@ -82,7 +84,13 @@ def parse(source: str, path: str = "<tekst>") -> n.Module:
     """Parse one policy file. Raises PolicyError with the location of the first problem.
 
     Trees are immutable, so a file parsed once in a process is not parsed again (a predecessor
-    loaded under several amendments, golden runs, the docs build)."""
+    loaded under several amendments, golden runs, the docs build).
+
+    What editors write is read as meant: a UTF-8 byte order mark is dropped and the text is
+    NFC-normalised (an `å` typed as `a` and a combining ring is the same name as `å`)."""
+    source = source.removeprefix("\ufeff")
+    if not unicodedata.is_normalized("NFC", source):
+        source = unicodedata.normalize("NFC", source)
     return _parse_cached(source, path)
 
 
@@ -93,7 +101,16 @@ def _parse_cached(source: str, path: str) -> n.Module:
     try:
         tree = lark_parser().parse(source)
         _check_depth(tree, path, source)
+        if not names.plain(source):
+            _check_names(tree, path, source)
         return n.Module(path, source, tuple(ToNodes(path).transform(tree).children))
+    except lark.exceptions.UnexpectedCharacters as e:
+        char = source[e.pos_in_stream] if 0 <= (e.pos_in_stream or 0) < len(source) else ""
+        if unicodedata.category(char or "x") == "Nd":  # ৪, ٤, ４: the grammar reads 0-9 only
+            digit = f"'{char}' ({unicodedata.name(char, 'a digit')})"
+            message = f"{digit} is a digit of another script; numbers are written with the digits 0-9"
+            raise _error(path, source, e.line, e.column, message, None) from None
+        raise _parse_error(path, source, e) from None
     except lark.exceptions.UnexpectedInput as e:
         raise _parse_error(path, source, e) from None
     except lark.exceptions.VisitError as e:
@@ -122,6 +139,22 @@ def _check_depth(tree: lark.Tree[Any], path: str, source: str) -> None:
                 "split the expression into named definitions",
             )
         stack += [(child, depth + 1) for child in node.children if isinstance(child, lark.Tree)]
+
+
+def _check_names(tree: lark.Tree[Any], path: str, source: str) -> None:
+    """Mixed-script names and look-alike twins (`dsl.names`), each at the name as written."""
+    tokens = sorted(tree.scan_values(lambda v: isinstance(v, lark.Token) and v.type == "NAME"), key=_offset)
+    spans = [
+        (str(tk), n.Span(path, tk.line or 1, tk.column or 1, tk.line or 1, (tk.column or 1) + len(tk), 0, 0))
+        for tk in tokens
+    ]
+    found = names.problems(spans, lambda span: source_line(source, span.line))
+    if found:
+        raise PolicyError(found)
+
+
+def _offset(token: lark.Token) -> int:
+    return token.start_pos or 0
 
 
 def _error(path: str, source: str, line: int, column: int, message: str, hint: str | None) -> PolicyError:
@@ -190,7 +223,7 @@ def _acceptable(e: lark.exceptions.UnexpectedToken) -> set[str]:
 
 
 def _last_position(source: str) -> tuple[int, int]:
-    lines = source.rstrip().splitlines() or [""]
+    lines = source.rstrip().split("\n")  # lines as Lark counts them: \f, \x85 and U+2028 end none
     return len(lines), len(lines[-1]) + 1
 
 
@@ -209,8 +242,8 @@ class Comment:
 def comments(source: str) -> list[Comment]:
     """Every comment of a policy file, in order."""
     found = []
-    for number, line in enumerate(source.splitlines(), start=1):
-        m = _COMMENT.match(line)
+    for number, line in enumerate(source.split("\n"), start=1):  # numbered as Lark numbers lines
+        m = _COMMENT.match(line.removesuffix("\r"))
         if m:
             found.append(Comment(number, m.group(2), not m.group(1).strip()))
     return found

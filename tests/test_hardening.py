@@ -204,9 +204,10 @@ def test_whole_script_twins_are_an_error(tmp_path: Path) -> None:
 
 
 def test_twins_in_different_files_are_an_error(tmp_path: Path) -> None:
-    e = policy_error(tmp_path, 'definition grænse: heltal = 1\n  kilde "§ 1"\n', 'definition grænsе: heltal = 2\n  kilde "§ 2"\n')
+    # a mixed-script name is refused by the parser, file by file; a whole-script twin by the loader
+    e = policy_error(tmp_path, 'definition a: heltal = 1\n  kilde "§ 1"\n', 'definition а: heltal = 2\n  kilde "§ 2"\n')
     assert "look" in e.message
-    assert {Path(e.path).name, Path(e.diagnostics[0].related[0][0].path).name} == {"01.almen", "02.almen"}
+    assert (Path(e.path).name, Path(e.diagnostics[0].related[0][0].path).name) == ("02.almen", "01.almen")
 
 
 def test_a_mixed_script_name_is_an_error(tmp_path: Path) -> None:
