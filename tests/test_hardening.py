@@ -448,8 +448,20 @@ def test_an_evaluation_stops_at_its_budget_with_a_located_error(
     start = time.perf_counter()
     with pytest.raises(EvaluationError) as info:
         p.decide(decision, facts, DATE)
-    assert time.perf_counter() - start < 3.0
+    assert time.perf_counter() - start < 6.0  # 1.3-2.2 s measured on a busy machine; 25 s and 1.2 GB before
     e = info.value
     assert Path(e.path).name == "01.almen" and e.line > 0
     assert "budget" in e.message and construct in e.message
     assert e.diagnostics[0].source_line is not None  # located, with the line quoted
+
+
+def test_the_budget_grows_with_the_facts_lists(tmp_path: Path) -> None:
+    chain = "".join(f'definition h{k}(x: heltal): heltal = h{k - 1}(x) + 1\n  kilde "§ 1"\n' for k in range(1, 40))
+    body = (
+        'fakta xs: liste af heltal\ndefinition h0(x: heltal): heltal = x\n  kilde "§ 1"\n'
+        + chain
+        + 'beslutning b: heltal = antal x i xs hvor h39(x) > 40\n  kilde "§ 2"\n'
+    )
+    p = load_policy(write_policy(tmp_path / "p", body))
+    # 3,000 items of 41 steps each: over the fixed 100,000, within 100,000 + 50 an item
+    assert p.decide("b", {"xs": list(range(3000))}, DATE, explain=False).value == 2998
