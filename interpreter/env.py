@@ -26,7 +26,7 @@ Thunk = Callable[["Env"], Any]
 # lists: MAX_STEPS, and STEPS_PER_ITEM more for each. It is there so that no policy (20
 # definitions each calling the previous twice) and no facts (quantifiers nested three deep over
 # 10,000 items) make one decision work without end; it stops them in a second or two.
-MAX_STEPS = 100_000
+MAX_STEPS = 50_000
 STEPS_PER_ITEM = 50
 MAX_LIST = 100_000  # items in a list an evaluation builds (facts bring at most 10,000)
 

@@ -152,7 +152,9 @@ class _Planted:
 
 
 @pytest.mark.parametrize("how", ["group-writable folder", "world-writable file", "foreign owner"])
-def test_a_cache_someone_else_could_write_is_not_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+def test_a_cache_someone_else_could_write_is_not_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
     dsl_parser.lark_parser.__wrapped__()  # makes the folder and the file
@@ -218,7 +220,10 @@ def test_a_mixed_script_name_is_an_error(tmp_path: Path) -> None:
 
 def test_danish_and_other_single_script_names_are_fine(tmp_path: Path) -> None:
     model = dsl.load(
-        write_policy(tmp_path / "p", 'definition Ærø_Å_øre2: heltal = 1\n  kilde "§ 1"\ndefinition ααβ: heltal = 2\n  kilde "§ 1"\n')
+        write_policy(
+            tmp_path / "p",
+            'definition Ærø_Å_øre2: heltal = 1\n  kilde "§ 1"\ndefinition ααβ: heltal = 2\n  kilde "§ 1"\n',
+        )
     )
     assert {"Ærø_Å_øre2", "ααβ"} <= set(model.definitions)
 
@@ -353,8 +358,7 @@ _CELLS = st.one_of(
 def test_the_fast_table_analysis_agrees_with_the_exhaustive_one(cells: list[str], hit: str, typ: str) -> None:
     unit = {"kr": " kr", "procent": " %"}.get(typ, "")
     rows = [
-        "  række "
-        + " | ".join(f"{v}{unit}" if v.lstrip("-").isdigit() else v for v in c.split(" | "))
+        "  række " + " | ".join(f"{v}{unit}" if v.lstrip("-").isdigit() else v for v in c.split(" | "))
         if "|" in c
         else "  række " + " ".join(f"{w}{unit}" if w.lstrip("-").isdigit() else w for w in c.split())
         for c in cells
@@ -418,12 +422,15 @@ def test_a_huge_working_day_shift_is_outside_the_calendar_quickly(tmp_path: Path
     assert time.perf_counter() - start < 1.0
 
 
-DOUBLING_CALLS = "definition f0(n: heltal): heltal = n\n  kilde \"§ 1\"\n" + "".join(
+DOUBLING_CALLS = 'definition f0(n: heltal): heltal = n\n  kilde "§ 1"\n' + "".join(
     f'definition f{k}(n: heltal): heltal = f{k - 1}(2 * n) + f{k - 1}(2 * n + 1)\n  kilde "§ 1"\n' for k in range(1, 21)
 )
-DOUBLING_LISTS = 'fakta xs: liste af heltal\ndefinition g0(x: liste af heltal): liste af heltal = x\n  kilde "§ 1"\n' + "".join(
-    f'definition g{k}(x: liste af heltal): liste af heltal = g{k - 1}(x) + g{k - 1}(x)\n  kilde "§ 1"\n'
-    for k in range(1, 21)
+DOUBLING_LISTS = (
+    'fakta xs: liste af heltal\ndefinition g0(x: liste af heltal): liste af heltal = x\n  kilde "§ 1"\n'
+    + "".join(
+        f'definition g{k}(x: liste af heltal): liste af heltal = g{k - 1}(x) + g{k - 1}(x)\n  kilde "§ 1"\n'
+        for k in range(1, 21)
+    )
 )
 
 
@@ -433,7 +440,9 @@ DOUBLING_LISTS = 'fakta xs: liste af heltal\ndefinition g0(x: liste af heltal): 
         (DOUBLING_CALLS + 'beslutning b: heltal = f20(1)\n  kilde "§ 2"\n', "b", {}, "definition 'f"),
         (DOUBLING_LISTS + 'beslutning b: heltal = længde(g20(xs))\n  kilde "§ 2"\n', "b", {"xs": [1, 2, 3]}, "+"),
         (
-            'fakta xs: liste af heltal\nbeslutning b: heltal = antal x i xs hvor (nogen y i xs: (nogen z i xs: x + y + z = -1))\n  kilde "§ 2"\n',
+            "fakta xs: liste af heltal\n"
+            "beslutning b: heltal = antal x i xs hvor (nogen y i xs: (nogen z i xs: x + y + z = -1))\n"
+            '  kilde "§ 2"\n',
             "b",
             {"xs": list(range(10_000))},
             "nogen",
@@ -463,5 +472,5 @@ def test_the_budget_grows_with_the_facts_lists(tmp_path: Path) -> None:
         + 'beslutning b: heltal = antal x i xs hvor h39(x) > 40\n  kilde "§ 2"\n'
     )
     p = load_policy(write_policy(tmp_path / "p", body))
-    # 3,000 items of 41 steps each: over the fixed 100,000, within 100,000 + 50 an item
+    # 3,000 items of 41 steps each: over the fixed 50,000, within 50,000 + 50 an item
     assert p.decide("b", {"xs": list(range(3000))}, DATE, explain=False).value == 2998
