@@ -36,10 +36,10 @@ def _check_names(modules: list[Module]) -> None:
         return
     sources = {m.path: m.source for m in modules}
     places = [
-        (node.name, node.span)
+        (name, node.span)
         for m in modules
         for node in m.walk()
-        if isinstance(getattr(node, "name", None), str) and hasattr(node, "span")
+        if isinstance(name := getattr(node, "name", None), str) and hasattr(node, "span")
     ]
     found = names.problems(places, lambda span: source_line(sources.get(span.path, ""), span.line))
     if found:

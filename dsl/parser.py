@@ -105,7 +105,8 @@ def _parse_cached(source: str, path: str) -> n.Module:
             _check_names(tree, path, source)
         return n.Module(path, source, tuple(ToNodes(path).transform(tree).children))
     except lark.exceptions.UnexpectedCharacters as e:
-        char = source[e.pos_in_stream] if 0 <= (e.pos_in_stream or 0) < len(source) else ""
+        pos = e.pos_in_stream or 0
+        char = source[pos] if pos < len(source) else ""
         if unicodedata.category(char or "x") == "Nd":  # ৪, ٤, ４: the grammar reads 0-9 only
             digit = f"'{char}' ({unicodedata.name(char, 'a digit')})"
             message = f"{digit} is a digit of another script; numbers are written with the digits 0-9"

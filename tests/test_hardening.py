@@ -280,24 +280,21 @@ def test_the_header_file_may_start_with_a_bom() -> None:
 # ---------------------------------------------------------------- quoted lines are the lines counted
 
 
-@pytest.mark.parametrize("odd", ["\f", "\x85", "\u2028", "\u2029", "\x1c", "\v", "\r"])
-def test_the_quoted_line_is_the_line_counted(odd: str) -> None:
-    source = f"# a{odd}b\n# c{odd}d\nfakta x heltal\n"
+ODD_SEPARATORS = ["\f", "\x85", "\u2028", "\u2029", "\x1c", "\v", "\r"]
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "quoted"),
+    [(f"# a{odd}b\n# c{odd}d\nfakta x heltal\n", 3, "fakta x heltal") for odd in ODD_SEPARATORS]
+    # an error at the end of the file names the last line there is
+    + [(f"# a{odd}b{odd}c\ndefinition x: heltal =\n\n", 2, "definition x: heltal =") for odd in ODD_SEPARATORS[:3]],
+)
+def test_the_quoted_line_is_the_line_counted(source: str, line: int, quoted: str) -> None:
     with pytest.raises(PolicyError) as info:
         parse(source, "f.almen")
     e = info.value
-    assert e.line == 3
-    assert e.diagnostics[0].source_line == "fakta x heltal"
-
-
-@pytest.mark.parametrize("odd", ["\f", "\x85", "\u2028"])
-def test_end_of_file_errors_name_the_last_real_line(odd: str) -> None:
-    source = f"# a{odd}b{odd}c\ndefinition x: heltal =\n\n"
-    with pytest.raises(PolicyError) as info:
-        parse(source, "f.almen")
-    e = info.value
-    assert e.line == 2
-    assert e.diagnostics[0].source_line == "definition x: heltal ="
+    assert e.line == line
+    assert e.diagnostics[0].source_line == quoted
 
 
 def test_checker_errors_quote_the_line_counted(tmp_path: Path) -> None:
