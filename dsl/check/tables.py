@@ -201,7 +201,7 @@ def _domain(typ: t.Type, cells: list[n.Cell]) -> list[Any] | None:
             for step in (-1, 1):
                 with contextlib.suppress(OverflowError):  # 0001-01-01 and 9999-12-31 have no day beyond
                     samples.append(p + dt.timedelta(days=step))
-        return samples or [ANY]
+        return sorted(set(samples)) or [ANY]  # in order, as the sweep needs and a person reads
     ordered_nums = sorted(Fraction(p) for p in points)
     if not ordered_nums:
         return [ANY]
