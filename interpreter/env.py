@@ -25,8 +25,8 @@ Thunk = Callable[["Env"], Any]
 # applicants takes 282,000 (28 an applicant), so the budget grows with the items of the facts'
 # lists: MAX_STEPS, and STEPS_PER_ITEM more for each. It is there so that no policy (20
 # definitions each calling the previous twice) and no facts (quantifiers nested three deep over
-# 10,000 items) make one decision work without end; it stops them in a second or two.
-MAX_STEPS = 50_000
+# 10,000 items) make one decision work without end.
+MAX_STEPS = 20_000
 STEPS_PER_ITEM = 50
 MAX_LIST = 100_000  # items in a list an evaluation builds (facts bring at most 10,000)
 

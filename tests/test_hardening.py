@@ -472,5 +472,5 @@ def test_the_budget_grows_with_the_facts_lists(tmp_path: Path) -> None:
         + 'beslutning b: heltal = antal x i xs hvor h39(x) > 40\n  kilde "§ 2"\n'
     )
     p = load_policy(write_policy(tmp_path / "p", body))
-    # 3,000 items of 41 steps each: over the fixed 50,000, within 50,000 + 50 an item
+    # 3,000 items of 41 steps each: over the fixed 20,000, within 20,000 + 50 an item
     assert p.decide("b", {"xs": list(range(3000))}, DATE, explain=False).value == 2998
