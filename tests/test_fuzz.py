@@ -876,6 +876,8 @@ def check_fact_error(e: interpreter.FactError, facts: Any, schema: dict[str, t.T
     assert e.expected, f"a FactError that expects nothing: {e}"
     assert e.path in str(e) and e.expected in str(e), f"the message names neither path nor type: {e}"
     for bad in FORBIDDEN_IN_MESSAGES:
+        if bad in str(e) and bad in _text_of(facts):
+            continue  # the facts' own text, named back (a key "$END" is a path like any other)
         assert bad not in str(e), str(e)
     if e.path == "date" and not (isinstance(facts, dict) and "date" in facts):
         assert "date" in e.expected, str(e)
@@ -902,6 +904,13 @@ def check_fact_error(e: interpreter.FactError, facts: Any, schema: dict[str, t.T
         return
     words = _fact_words(typ)
     assert any(w in e.expected for w in words), f"{e.path} is a {typ}; the message says {e.expected!r}"
+
+
+def _text_of(facts: Any) -> str:
+    try:
+        return repr(facts)
+    except RecursionError:
+        return ""
 
 
 def check_answer(answer: Any, name: str, schema: dict[str, t.Type]) -> None:
