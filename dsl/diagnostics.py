@@ -61,8 +61,9 @@ class PolicyError(AlmenError):
 
 
 def source_line(source: str, line: int) -> str | None:
-    lines = source.splitlines()
-    return lines[line - 1] if 0 < line <= len(lines) else None
+    """Line `line` as the parser counts lines: ended by \n alone (not \f, \x85 or U+2028)."""
+    lines = source.split("\n")
+    return lines[line - 1].removesuffix("\r") if 0 < line <= len(lines) else None
 
 
 class Reporter:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
+import hashlib
+import os
 import re
+import stat
+import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import attrs
 import lark
 
+from almen.dsl import names
 from almen.dsl import nodes as n
 from almen.dsl.build import ToNodes
 from almen.dsl.diagnostics import Diagnostic, PolicyError, source_line
@@ -46,21 +53,60 @@ MAX_SUGGESTION_SOURCE = 200_000
 
 @functools.cache
 def lark_parser() -> lark.Lark:
-    return lark.Lark(
-        GRAMMAR.read_text(encoding="utf-8"),
-        parser="lalr",
-        strict=True,
-        propagate_positions=True,
-        maybe_placeholders=True,
-        cache=True,
-    )
+    grammar = GRAMMAR.read_text(encoding="utf-8")
+    options: dict[str, Any] = {
+        "parser": "lalr",
+        "strict": True,
+        "propagate_positions": True,
+        "maybe_placeholders": True,
+    }
+    # Building the parser takes about 0.15 s, loading it 0.02 s: worth a cache, but Lark's own
+    # (cache=True) is a pickle at a predictable path in the shared temporary directory, which
+    # whoever creates it first would have the next user run. Ours lives in the user's own cache
+    # folder and is used only while no one else could have written it.
+    cache = _cache_file(grammar)
+    if cache is not None:
+        with contextlib.suppress(OSError, lark.exceptions.LarkError, EOFError, ValueError, TypeError):
+            return lark.Lark(grammar, cache=str(cache), **options)
+    return lark.Lark(grammar, **options)
+
+
+def _cache_file(grammar: str) -> Path | None:
+    """`~/.cache/almen/grammar-<hash>.pickle`, if its folder is (made) the user's own, mode 0700,
+    and the file, if there, is a regular file of the user's that no one else may write; else None."""
+    if not hasattr(os, "getuid"):
+        return None  # no owners to check (Windows): build the parser every time
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None
+    folder = Path(base) / "almen"
+    key = hashlib.sha256(f"{lark.__version__}\0{sys.version_info[:2]}\0{grammar}".encode()).hexdigest()[:32]
+    path = folder / f"grammar-{key}.pickle"
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        for p, kind, others in ((folder, stat.S_ISDIR, 0o077), (path, stat.S_ISREG, 0o022)):
+            try:
+                st = os.lstat(p)
+            except FileNotFoundError:
+                continue  # Lark writes it, in a folder only the user can enter
+            if not kind(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & others:
+                return None
+    except OSError:
+        return None
+    return path
 
 
 def parse(source: str, path: str = "<tekst>") -> n.Module:
     """Parse one policy file. Raises PolicyError with the location of the first problem.
 
     Trees are immutable, so a file parsed once in a process is not parsed again (a predecessor
-    loaded under several amendments, golden runs, the docs build)."""
+    loaded under several amendments, golden runs, the docs build).
+
+    What editors write is read as meant: a UTF-8 byte order mark is dropped and the text is
+    NFC-normalised (an `å` typed as `a` and a combining ring is the same name as `å`)."""
+    source = source.removeprefix("\ufeff")
+    if not unicodedata.is_normalized("NFC", source):
+        source = unicodedata.normalize("NFC", source)
     return _parse_cached(source, path)
 
 
@@ -71,7 +117,17 @@ def _parse_cached(source: str, path: str) -> n.Module:
     try:
         tree = lark_parser().parse(source)
         _check_depth(tree, path, source)
+        if not names.plain(source):
+            _check_names(tree, path, source)
         return n.Module(path, source, tuple(ToNodes(path).transform(tree).children))
+    except lark.exceptions.UnexpectedCharacters as e:
+        pos = e.pos_in_stream or 0
+        char = source[pos] if pos < len(source) else ""
+        if unicodedata.category(char or "x") == "Nd":  # ৪, ٤, ４: the grammar reads 0-9 only
+            digit = f"'{char}' ({unicodedata.name(char, 'a digit')})"
+            message = _("{0} is a digit of another script; numbers are written with the digits 0-9").format(digit)
+            raise _error(path, source, e.line, e.column, message, None) from None
+        raise _parse_error(path, source, e) from None
     except lark.exceptions.UnexpectedInput as e:
         raise _parse_error(path, source, e) from None
     except lark.exceptions.VisitError as e:
@@ -100,6 +156,22 @@ def _check_depth(tree: lark.Tree[Any], path: str, source: str) -> None:
                 _("split the expression into named definitions"),
             )
         stack += [(child, depth + 1) for child in node.children if isinstance(child, lark.Tree)]
+
+
+def _check_names(tree: lark.Tree[Any], path: str, source: str) -> None:
+    """Mixed-script names and look-alike twins (`dsl.names`), each at the name as written."""
+    tokens = sorted(tree.scan_values(lambda v: isinstance(v, lark.Token) and v.type == "NAME"), key=_offset)
+    spans = [
+        (str(tk), n.Span(path, tk.line or 1, tk.column or 1, tk.line or 1, (tk.column or 1) + len(tk), 0, 0))
+        for tk in tokens
+    ]
+    found = names.problems(spans, lambda span: source_line(source, span.line))
+    if found:
+        raise PolicyError(found)
+
+
+def _offset(token: lark.Token) -> int:
+    return token.start_pos or 0
 
 
 def _error(path: str, source: str, line: int, column: int, message: str, hint: str | None) -> PolicyError:
@@ -257,7 +329,7 @@ def _acceptable(e: lark.exceptions.UnexpectedToken) -> set[str]:
 
 
 def _last_position(source: str) -> tuple[int, int]:
-    lines = source.rstrip().splitlines() or [""]
+    lines = source.rstrip().split("\n")  # lines as Lark counts them: \f, \x85 and U+2028 end none
     return len(lines), len(lines[-1]) + 1
 
 
@@ -276,8 +348,8 @@ class Comment:
 def comments(source: str) -> list[Comment]:
     """Every comment of a policy file, in order."""
     found = []
-    for line_number, line in enumerate(source.splitlines(), start=1):
-        m = _COMMENT.match(line)
+    for line_number, line in enumerate(source.split("\n"), start=1):  # numbered as Lark numbers lines
+        m = _COMMENT.match(line.removesuffix("\r"))
         if m:
             found.append(Comment(line_number, m.group(2), not m.group(1).strip()))
     return found

@@ -9,6 +9,7 @@ and add new ones, as OpenFisca reforms do. Both forms load into the same syntax 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import attrs
@@ -19,12 +20,66 @@ from almen.dsl.i18n import _
 from almen.dsl.identity import HEADER, key_of, removal_key
 
 MAX_DEPTH = 20  # a chain of amendments longer than this is a loop or a mistake
+_EXAMPLE = {"ændrer": "../2024-2027", "afløser": "2019-2023"}  # relative to the policy's folder, the collection
 
 
-def base_path(policy_path: Path, header: n.Policy) -> Path:
+def collection(policy_path: Path) -> Path:
+    """The folder a policy's versions live in (policies/<kommune>): the parent of the policy's
+    folder, symlinks resolved. A policy reads nothing outside it: its own files, the version it
+    amends (`ændrer "../2024-2027"`) and the one it names as superseded must all lie inside."""
+    folder = policy_path if policy_path.is_dir() else policy_path.parent
+    return folder.resolve().parent
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether `path`, every symlink followed, lies in `root`; nothing is read or opened."""
+    return path.resolve().is_relative_to(root)
+
+
+def base_path(policy_path: Path, header: n.Policy, root: Path, source: str) -> Path:
+    """The folder (or file) of the version `header` amends, refused before it is looked at if it
+    lies outside the collection: the error neither quotes it nor tells whether it exists."""
     assert header.amends is not None
-    root = policy_path if policy_path.is_dir() else policy_path.parent
-    return (root / header.amends).resolve()
+    folder = policy_path if policy_path.is_dir() else policy_path.parent
+    _confine(header, root, source, "ændrer", folder / header.amends)
+    return (folder / header.amends).resolve()
+
+
+def check_supersedes(header: n.Policy, root: Path, source: str) -> None:
+    """`afløser` names a version of the same collection (it is not read, but it must not point out)."""
+    if header.supersedes is not None:
+        _confine(header, root, source, "afløser", root / header.supersedes)
+
+
+def _confine(header: n.Policy, root: Path, source: str, keyword: str, target: Path) -> None:
+    if inside(target, root):
+        return
+    span = _keyword_span(header, source, keyword)
+    raise PolicyError(
+        [
+            Diagnostic(
+                span,
+                _(
+                    "'{0}' must name a version in this policy's collection (the folder that holds its "
+                    "versions); this path leads outside it"
+                ).format(keyword),
+                _('name a sibling version, e.g. {0} "{1}"').format(keyword, _EXAMPLE[keyword]),
+                source_line(source, span.line),
+            )
+        ]
+    )
+
+
+def _keyword_span(header: n.Policy, source: str, keyword: str) -> n.Span:
+    """The header line that says `keyword "…"`, where the header is all the tree remembers."""
+    found = re.compile(rf'^[ \t\u00a0]*({keyword})\s*"', re.MULTILINE).search(
+        source, header.span.start, header.span.end
+    )
+    if found is None:
+        return header.span
+    line = header.span.line + source.count("\n", header.span.start, found.start(1))
+    column = found.start(1) - (source.rfind("\n", 0, found.start(1)) + 1) + 1
+    return n.Span(header.span.path, line, column, line, column + len(keyword), found.start(1), found.end(1))
 
 
 def amend(base: list[n.Module], amendment: list[n.Module]) -> list[n.Module]:

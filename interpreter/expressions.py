@@ -148,6 +148,7 @@ class Expressions(n.Visitor):
 
             def concat(env: Env) -> tuple[Any, ...]:
                 a, b = both(left, right, env)
+                env.built(len(a) + len(b), span, "'+' of two lists")
                 return tuple(a) + tuple(b)
 
             return concat
@@ -231,9 +232,11 @@ class Expressions(n.Visitor):
         body = self(e.body)
         every_ = e.kind == n.QuantifierKind.ALLE
         negate = e.kind == n.QuantifierKind.INGEN
+        span, construct = e.span, _loop(str(e.kind), var)
 
         def quantify(env: Env) -> bool:
             items = coll(env)
+            env.spend(len(items), span, construct)
             saved = env.locals
             env.locals = dict(saved)
             needs = frozenset[str]()
@@ -272,7 +275,14 @@ class Expressions(n.Visitor):
         where = self(e.where) if e.where is not None else None
         if where is None:
             return lambda env: len(coll(env))
-        return lambda env: sum(bool(x) for x in over(env, coll(env), var, where))
+        span, construct = e.span, _loop("antal", var)
+
+        def count(env: Env) -> int:
+            items = coll(env)
+            env.spend(len(items), span, construct)
+            return sum(bool(x) for x in over(env, items, var, where))
+
+        return count
 
     def visit_Sort(self, e: n.Sort) -> Thunk:
         coll, var = self(e.coll), e.var
@@ -281,8 +291,12 @@ class Expressions(n.Visitor):
         def keyed(env: Env) -> tuple[tuple[Any, ...], Any]:
             return tuple(every(keys, env)), env.locals[var]
 
+        span, construct = e.span, _loop("sorter", var)
+
         def sort(env: Env) -> tuple[Any, ...]:
-            pairs = over(env, coll(env), var, keyed)
+            items = coll(env)
+            env.spend(len(items), span, construct)
+            pairs = over(env, items, var, keyed)
             pairs.sort(key=lambda pair: pair[0])  # stable: equal keys keep the facts' order
             return tuple(item for _, item in pairs)
 
@@ -295,11 +309,25 @@ class Expressions(n.Visitor):
         def kept(env: Env) -> Any:
             return body(env) if where is None or where(env) else _SKIP
 
-        return lambda env: tuple(x for x in over(env, coll(env), var, kept) if x is not _SKIP)
+        span, construct = e.span, _loop("hver", var)
+
+        def each(env: Env) -> tuple[Any, ...]:
+            items = coll(env)
+            env.spend(len(items), span, construct)
+            return tuple(x for x in over(env, items, var, kept) if x is not _SKIP)
+
+        return each
 
     def visit_Mapping(self, e: n.Mapping) -> Thunk:
         coll, var, key, value = self(e.coll), e.var, self(e.key), self(e.value)
-        return lambda env: dict(over(env, coll(env), var, lambda env: both(key, value, env)))
+        span, construct = e.span, _loop("opslag", var)
+
+        def mapping(env: Env) -> dict[Any, Any]:
+            items = coll(env)
+            env.spend(len(items), span, construct)
+            return dict(over(env, items, var, lambda env: both(key, value, env)))
+
+        return mapping
 
     def visit_ListLit(self, e: n.ListLit) -> Thunk:
         items = [self(x) for x in e.items]
@@ -309,3 +337,8 @@ class Expressions(n.Visitor):
         keys = [k for k, _ in e.items]
         values = [self(v) for _, v in e.items]
         return lambda env: dict(zip(keys, every(values, env), strict=True))
+
+
+def _loop(keyword: str, var: str) -> str:
+    """How an error names a loop: as it is written."""
+    return f"'{keyword} {var} i …'"

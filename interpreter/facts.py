@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -58,6 +59,8 @@ def _convert(value: Any, typ: t.Type, path: str, defaults: dict[str, dict[str, A
             return None
         raise FactError(path, _("a {type} (not null)").format(type=typ), value)
     typ = t.strip(typ)
+    if isinstance(value, str) and not unicodedata.is_normalized("NFC", value):
+        value = unicodedata.normalize("NFC", value)  # an NFD "område" is the policy's NFC område
     if isinstance(typ, t.Num):
         return _number(value, typ, path)
     if typ == t.BOOL:

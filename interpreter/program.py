@@ -274,6 +274,7 @@ class Program:
         decl = self.model.definitions[name]
         params = tuple(p.name for p in decl.params)
         functions = self.functions  # filled in after every body is compiled: a call may come first
+        construct = f"definition '{name}'"
 
         def call(env: Env) -> Any:
             body = functions[name][1]
@@ -299,6 +300,7 @@ class Program:
                 if type(result) is Unknown:
                     raise result
                 return result
+            env.spend(1, decl.span, construct)
             env.pinned.append(values)  # keeps identity keys unique: no argument is freed and its id reused
             saved = env.locals
             env.locals = dict(zip(params, values, strict=True))

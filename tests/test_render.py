@@ -228,11 +228,12 @@ def test_source_pages_number_every_line(tmp_path: Path) -> None:
 
 
 def test_an_amending_version(tmp_path: Path) -> None:
+    shutil.copytree(KBH, tmp_path / "2024-2027")  # an amendment names a version of its own collection
     draft = tmp_path / "udkast"
     draft.mkdir()
     (draft / "00_aftale.almen").write_text(
-        f'politik koebenhavn {{\n  version "udkast"\n  gyldig fra 2024-01-01 til 2027-12-31\n'
-        f'  ændrer "{KBH.as_posix()}"\n}}\n',
+        'politik koebenhavn {\n  version "udkast"\n  gyldig fra 2024-01-01 til 2027-12-31\n'
+        '  ændrer "../2024-2027"\n}\n',
         encoding="utf-8",
     )
     (draft / "09_udfasning.almen").write_text(

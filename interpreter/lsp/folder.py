@@ -72,10 +72,4 @@ def _text(path: str, texts: Mapping[str, str]) -> str:
 
 def _amended(folder: Path, modules: list[n.Module]) -> list[n.Module]:
     """The folder's modules on top of the version it amends (read from disk), if it amends one."""
-    header = next((d for m in modules for d in m.decls if isinstance(d, n.Policy)), None)
-    if header is None or header.amends is None:
-        return modules
-    base = versions.base_path(folder, header)
-    if not base.exists():
-        raise PolicyError([Diagnostic(header.span, _("the version this one amends is not at {0}").format(base))])
-    return versions.amend(dsl.load_modules(base, 1), modules)
+    return dsl.on_predecessor(folder, modules, versions.collection(folder))
