@@ -8,7 +8,6 @@ import functools
 import hashlib
 import os
 import re
-import stat
 import sys
 import unicodedata
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import attrs
 import lark
 
-from almen.dsl import names
+from almen.dsl import cache, names
 from almen.dsl import nodes as n
 from almen.dsl.build import ToNodes
 from almen.dsl.diagnostics import Diagnostic, PolicyError, source_line
@@ -72,28 +71,16 @@ def lark_parser() -> lark.Lark:
 
 
 def _cache_file(grammar: str) -> Path | None:
-    """`~/.cache/almen/grammar-<hash>.pickle`, if its folder is (made) the user's own, mode 0700,
-    and the file, if there, is a regular file of the user's that no one else may write; else None."""
-    if not hasattr(os, "getuid"):
-        return None  # no owners to check (Windows): build the parser every time
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    if not os.path.isabs(base):
+    """`<cache>/grammar-<hash>.pickle` (`dsl/cache.py`), if the folder is the user's own and the
+    file, if there, too; else None (the parser is built)."""
+    here = cache.folder()
+    if here is None:
         return None
-    folder = Path(base) / "almen"
     key = hashlib.sha256(f"{lark.__version__}\0{sys.version_info[:2]}\0{grammar}".encode()).hexdigest()[:32]
-    path = folder / f"grammar-{key}.pickle"
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        for p, kind, others in ((folder, stat.S_ISDIR, 0o077), (path, stat.S_ISREG, 0o022)):
-            try:
-                st = os.lstat(p)
-            except FileNotFoundError:
-                continue  # Lark writes it, in a folder only the user can enter
-            if not kind(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & others:
-                return None
-    except OSError:
+    path = here / f"grammar-{key}.pickle"
+    if os.path.lexists(path) and not cache.trusted(path):
         return None
-    return path
+    return path  # Lark writes it when missing, in a folder only the user may write
 
 
 def parse(source: str, path: str = "<tekst>") -> n.Module:

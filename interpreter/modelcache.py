@@ -28,7 +28,7 @@ from pathlib import Path
 import attrs
 
 from almen import dsl
-from almen.dsl import Model
+from almen.dsl import Model, cache
 
 FORMAT = b"almen-model-cache 1"
 _DSL = Path(dsl.__file__).resolve().parent
@@ -55,28 +55,8 @@ def load(path: str | Path) -> Model:
 
 
 def cache_dir(create: bool = True) -> Path | None:
-    """The per-user cache directory if it is safe to use (made 0700 if it is not there), else None."""
-    if os.environ.get("ALMEN_CACHE", "1") == "0" or not hasattr(os, "getuid"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    folder = root / "almen"
-    if create and not folder.exists():
-        try:
-            root.mkdir(mode=0o700, parents=True, exist_ok=True)
-            folder.mkdir(mode=0o700)
-        except OSError:
-            return None
-    try:
-        info = os.lstat(folder)
-    except OSError:
-        return None
-    return folder if _private(info) and stat.S_ISDIR(info.st_mode) else None
-
-
-def _private(info: os.stat_result) -> bool:
-    """Owned by this user and writable by no one else."""
-    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    """The per-user cache folder if it is safe to use (`almen.dsl.cache`), else None."""
+    return cache.folder(create)
 
 
 def entry_key(path: Path) -> str | None:
@@ -110,7 +90,7 @@ def _read(entry: Path) -> Model | None:
         return None
     try:
         info = os.fstat(fd)
-        if not (stat.S_ISREG(info.st_mode) and _private(info)):
+        if not (stat.S_ISREG(info.st_mode) and cache.owned(info)):
             return None
         with os.fdopen(fd, "rb", closefd=False) as f:
             data = f.read()
