@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import redirect_stdout
+import os
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,12 @@ WIDTH = 1280
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert CHROMIUM.is_file(), "Debian's chromium is needed: apt-get install chromium (.ci/run does it)"
+    if not CHROMIUM.is_file():
+        # CI installs it and says so (ALMEN_CI=1): there a missing browser fails; on a developer's
+        # machine without it these tests are skipped, so the README's test command still runs
+        if os.environ.get("ALMEN_CI") == "1":
+            pytest.fail("Debian's chromium is needed: apt-get install chromium (.ci/run does it)")
+        pytest.skip("no /usr/bin/chromium (apt-get install chromium); .ci/run installs it")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
