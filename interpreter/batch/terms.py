@@ -1,0 +1,276 @@
+"""Symbolic values of one decision over a table of households, as sqlglot expressions.
+
+A term is either a constant (a run-time value the per-call evaluator computed, because it reads
+no household fact) or a row-dependent piece of SQL. A row-dependent scalar carries three
+expressions, mirroring the three outcomes of the per-call evaluator (interpreter/env.py):
+
+- `v`: the value; for a truth value NULL exactly when it is unknown, elsewhere NULL may be `intet`;
+- `u`: the facts still needed, a BIGINT with one bit per fact path; 0 (or None) means known;
+- `err`: the text of an evaluation error (conflict, no rule applies), or NULL.
+
+The needs of a compound term are the union of the needs of the operands that are unknown,
+which is what `both`, `every`, Kleene's `og`/`eller` and the quantifiers of the evaluator report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import attrs
+from sqlglot import exp
+
+from almen.dsl import types as t
+
+DECIMAL = "DECIMAL(38, 10)"  # exact: every amount and percentage of a policy has at most 10 decimals
+SCALE = 10
+MAX_BITS = 62  # fact paths one decision may ask for: one bit each in a BIGINT
+
+
+class Unsupported(Exception):
+    """A construct this tier does not express in SQL: the decision falls back to the Python tier."""
+
+
+@attrs.frozen
+class Const:
+    value: Any
+
+
+@attrs.frozen
+class Val:
+    v: exp.Expression
+    u: exp.Expression | None = None
+    err: exp.Expression | None = None
+    typ: t.Type = t.UNKNOWN
+
+
+@attrs.frozen
+class Rec:
+    """A record or a lookup with keys known when compiling."""
+
+    fields: dict[str, Any]
+    typ: t.Type = t.UNKNOWN
+
+
+@attrs.frozen
+class FactRec:
+    """A record of the household's facts, read column by column."""
+
+    path: str
+    typ: t.Record
+
+
+@attrs.frozen
+class OptRec:
+    """An optional record of the facts: `present` is TRUE, FALSE (intet) or NULL (not given)."""
+
+    present: Val
+    rec: FactRec
+
+
+@attrs.frozen
+class Seq:
+    """A list whose length is known when compiling; an item may be there only where `present`."""
+
+    items: tuple[tuple[exp.Expression | None, Any], ...]
+    u: exp.Expression | None = None
+
+
+Term = Const | Val | Rec | FactRec | OptRec | Seq
+
+
+# ---------------------------------------------------------------- SQL building blocks
+
+TRUE = exp.Boolean(this=True)
+FALSE = exp.Boolean(this=False)
+ZERO = exp.Literal.number(0)
+
+
+def paren(e: exp.Expression) -> exp.Expression:
+    return e if isinstance(e, exp.Column | exp.Literal | exp.Boolean | exp.Null | exp.Paren) else exp.Paren(this=e)
+
+
+def is_null(e: exp.Expression) -> exp.Expression:
+    return exp.Is(this=paren(e), expression=exp.Null())
+
+
+def case(whens: Sequence[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None) -> exp.Expression:
+    c = exp.Case()
+    for cond, value in whens:
+        c = c.when(cond, value)
+    return c.else_(default) if default is not None else c
+
+
+def bor(*masks: exp.Expression | None) -> exp.Expression | None:
+    parts = [m for m in masks if m is not None]
+    if not parts:
+        return None
+    out = parts[0]
+    for m in parts[1:]:
+        out = exp.BitwiseOr(this=paren(out), expression=paren(m))
+    return out
+
+
+def known(u: exp.Expression | None) -> exp.Expression:
+    return TRUE if u is None else exp.EQ(this=paren(u), expression=ZERO)
+
+
+def only_if_known(u: exp.Expression | None, v: exp.Expression) -> exp.Expression:
+    return v if u is None else case([(known(u), v)])
+
+
+def first_error(*errs: exp.Expression | None) -> exp.Expression | None:
+    parts = [e for e in errs if e is not None]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else exp.Coalesce(this=parts[0], expressions=parts[1:])
+
+
+def literal(value: Any, typ: t.Type = t.UNKNOWN) -> exp.Expression:
+    """A run-time value as an SQL literal, exactly."""
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return TRUE if value else FALSE
+    if isinstance(value, int):
+        return exp.Literal.number(value)
+    if isinstance(value, Fraction):
+        scaled = value * 10**SCALE
+        if scaled.denominator != 1:
+            raise Unsupported(f"the share {value} has no exact decimal form")
+        return exp.cast(exp.Literal.string(_decimal_text(value)), DECIMAL)
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    if isinstance(value, dt.date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    raise Unsupported(f"a value of type {type(value).__name__} in SQL")
+
+
+def _decimal_text(value: Fraction) -> str:
+    sign = "-" if value < 0 else ""
+    whole, rest = divmod(abs(value.numerator) * 10**SCALE // value.denominator, 10**SCALE)
+    return f"{sign}{whole}.{rest:0{SCALE}d}"
+
+
+def sql_type(typ: t.Type) -> str:
+    """The column type a fact of this almen type is read as."""
+    typ = t.strip(typ)
+    if isinstance(typ, t.Num):
+        return "BIGINT" if typ.integer else DECIMAL
+    if typ == t.BOOL:
+        return "BOOLEAN"
+    if typ == t.DATE:
+        return "DATE"
+    if typ == t.TEXT or isinstance(typ, t.Enum):
+        return "VARCHAR"
+    raise Unsupported(f"a fact of type {typ} as a column")
+
+
+# ---------------------------------------------------------------- terms as scalars
+
+
+def as_val(term: Term, typ: t.Type = t.UNKNOWN) -> Val:
+    if isinstance(term, Val):
+        return term
+    if isinstance(term, Const):
+        return Val(literal(term.value, typ), None, None, typ)
+    raise Unsupported(f"{type(term).__name__} where a single value is needed")
+
+
+def needs_of(term: Term) -> exp.Expression | None:
+    """The facts a term still needs, as a mask (None: always known)."""
+    if isinstance(term, Val):
+        return term.u
+    if isinstance(term, Rec):
+        return bor(*(needs_of(x) for x in term.fields.values()))
+    if isinstance(term, Seq):
+        return bor(term.u, *(needs_of(x) for _, x in term.items))
+    if isinstance(term, OptRec):
+        return term.present.u
+    return None
+
+
+def error_of(term: Term) -> exp.Expression | None:
+    if isinstance(term, Val):
+        return term.err
+    if isinstance(term, Rec):
+        return first_error(*(error_of(x) for x in term.fields.values()))
+    if isinstance(term, Seq):
+        return first_error(*(error_of(x) for _, x in term.items))
+    return None
+
+
+def strict(v: exp.Expression, operands: Sequence[Val], typ: t.Type) -> Val:
+    """An operator that needs every operand: unknown if any is, needing what all of them need."""
+    u = bor(*(x.u for x in operands))
+    return Val(v, u, first_error(*(x.err for x in operands)), typ)
+
+
+def kleene(op: str, a: Val, b: Val) -> Val:
+    """`og`/`eller` as SQL's own three-valued AND/OR; the needs of whichever side is unknown."""
+    v = exp.and_(paren(a.v), paren(b.v)) if op == "og" else exp.or_(paren(a.v), paren(b.v))
+    v = paren(v)
+    return Val(v, _unknown_needs(v, [a, b]), _kleene_error(op, a, b), t.BOOL)
+
+
+def _unknown_needs(v: exp.Expression, parts: Sequence[Val]) -> exp.Expression | None:
+    pieces = [case([(is_null(p.v), p.u)], ZERO) for p in parts if p.u is not None]
+    if not pieces:
+        return None
+    return case([(is_null(v), bor(*pieces))], ZERO)  # type: ignore[list-item]
+
+
+def _kleene_error(op: str, a: Val, b: Val) -> exp.Expression | None:
+    if b.err is None:
+        return a.err
+    stop = TRUE if op == "eller" else FALSE
+    # the right side is only evaluated when the left does not decide alone
+    right = case([(exp.Not(this=exp.EQ(this=paren(a.v), expression=stop)), b.err)])
+    right = case([(is_null(a.v), b.err)], right)
+    return first_error(a.err, right)
+
+
+def combine(op: str, parts: Sequence[Val]) -> Val:
+    """Many operands under `og`/`eller` at once (quantifiers over items)."""
+    if not parts:
+        return Val(TRUE if op == "og" else FALSE, None, None, t.BOOL)
+    v = parts[0].v
+    for p in parts[1:]:
+        v = exp.and_(paren(v), paren(p.v)) if op == "og" else exp.or_(paren(v), paren(p.v))
+    v = paren(v)
+    if any(p.err is not None for p in parts):
+        raise Unsupported("an evaluation error inside a quantifier")
+    return Val(v, _unknown_needs(v, parts), None, t.BOOL)
+
+
+def choose(cond: Val, then: Term, else_: Term) -> Term:
+    """`hvis cond så then ellers else_`: one branch is evaluated, as in the per-call evaluator."""
+    if isinstance(then, Rec) or isinstance(else_, Rec):
+        a, b = _fields(then), _fields(else_)
+        if a.keys() != b.keys():
+            raise Unsupported("branches with different keys")
+        return Rec({k: choose(cond, a[k], b[k]) for k in a}, then.typ if isinstance(then, Rec) else t.UNKNOWN)
+    x, y = as_val(then), as_val(else_)
+    c = cond.v
+    v = case([(c, x.v), (exp.Not(this=paren(c)), y.v)])
+    u = bor(
+        cond.u,
+        case([(c, x.u)], ZERO) if x.u is not None else None,
+        case([(exp.Not(this=paren(c)), y.u)], ZERO) if y.u is not None else None,
+    )
+    errs = []
+    if x.err is not None:
+        errs.append(case([(c, x.err)]))
+    if y.err is not None:
+        errs.append(case([(exp.Not(this=paren(c)), y.err)]))
+    return Val(v, u, first_error(cond.err, *errs), x.typ if x.typ != t.UNKNOWN else y.typ)
+
+
+def _fields(term: Term) -> dict[str, Any]:
+    if isinstance(term, Rec):
+        return term.fields
+    if isinstance(term, Const) and isinstance(term.value, dict):
+        return {k: Const(v) for k, v in term.value.items()}
+    raise Unsupported(f"{type(term).__name__} where a record is needed")
