@@ -30,6 +30,7 @@ from almen.interpreter.batch.terms import (
     Term,
     Unsupported,
     Val,
+    and_,
     as_val,
     bor,
     case,
@@ -41,6 +42,7 @@ from almen.interpreter.batch.terms import (
     literal,
     needs_of,
     only_if_known,
+    or_,
     paren,
     sql_type,
     strict,
@@ -189,7 +191,9 @@ class Compiler(n.Visitor):
             if has_default:
                 length = exp.Coalesce(this=length, expressions=[ZERO])
             k = cols.items(path)
-            cols.fallback.append(exp.Coalesce(this=exp.GT(this=length, expression=exp.Literal.number(k)), expressions=[FALSE]))
+            cols.fallback.append(
+                exp.Coalesce(this=exp.GT(this=length, expression=exp.Literal.number(k)), expressions=[FALSE])
+            )
             items = tuple(
                 (exp.GT(this=length, expression=exp.Literal.number(i)), self.fact(f"{path}[{i}]", base.elem))
                 for i in range(k)
@@ -213,10 +217,10 @@ class Compiler(n.Visitor):
         given = exp.EQ(this=present, expression=TRUE)
         if has_default:
             v = case([(given, col), (is_null(present), literal(default, base))])
-            missing: exp.Expression = exp.and_(given, is_null(col))
+            missing: exp.Expression = and_(given, is_null(col))
         else:
             v = case([(given, col)])
-            missing = exp.or_(is_null(present), exp.and_(given, is_null(col)))
+            missing = or_(is_null(present), and_(given, is_null(col)))
         return Val(v, case([(missing, cols.bit(path))], ZERO), None, typ)
 
     def record_field(self, rec: FactRec, name: str) -> Term:
@@ -325,8 +329,8 @@ class Compiler(n.Visitor):
             seq = _seq(coll)
             vals = [(p, as_val(item)) for p, item in seq.items]
             hits = [exp.NullSafeEQ(this=paren(x.v), expression=paren(v.v)) for _, v in vals]
-            hits = [h if p is None else exp.and_(p, h) for (p, _), h in zip(vals, hits, strict=True)]
-            test = exp.or_(*hits) if hits else FALSE
+            hits = [h if p is None else and_(p, h) for (p, _), h in zip(vals, hits, strict=True)]
+            test = or_(*hits) if hits else FALSE
             out = strict(test, [x, *(v for _, v in vals), Val(TRUE, seq.u)], t.BOOL)
         if e.negated:
             test = exp.Not(this=paren(test))
@@ -391,7 +395,7 @@ class Compiler(n.Visitor):
         wheres = []
         for present, item in items:
             w = as_val(self.each(e.var, item, e.where))
-            wheres.append(Val(w.v if present is None else exp.and_(present, paren(w.v)), w.u, w.err, t.BOOL))
+            wheres.append(Val(w.v if present is None else and_(present, paren(w.v)), w.u, w.err, t.BOOL))
         ones = [case([(w.v, exp.Literal.number(1))], ZERO) for w in wheres]
         total: exp.Expression = ZERO
         for one in ones:
@@ -466,8 +470,8 @@ def _without_null(present: exp.Expression | None, item: Term) -> tuple[exp.Expre
     """An item of `uden_intet(…)`: there only where it is not intet."""
     if isinstance(item, OptRec):
         there: exp.Expression = exp.EQ(this=item.present.v, expression=TRUE)
-        return (there if present is None else exp.and_(present, there)), item.rec
+        return (there if present is None else and_(present, there)), item.rec
     if isinstance(item, Val):
         there = exp.Not(this=is_null(item.v))
-        return (there if present is None else exp.and_(present, there)), item
+        return (there if present is None else and_(present, there)), item
     return present, item

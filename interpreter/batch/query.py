@@ -29,12 +29,13 @@ from almen.interpreter.batch.terms import (
     Term,
     Unsupported,
     Val,
+    and_,
     as_val,
-    bor,
     case,
     error_of,
     is_null,
     needs_of,
+    or_,
     paren,
 )
 from almen.interpreter.facts import convert_facts
@@ -59,17 +60,18 @@ class Query:
     inputs: dict[str, str]  # column → SQL type
     needs: tuple[str, ...]  # the fact paths the needs bits stand for, by bit
     skeleton: Any = None  # the answer's records and lookups, without values (None: one value)
+    reads: exp.Select | None = attrs.field(default=None, eq=False, repr=False)  # the step that reads the rows
 
-    def sql(self, dialect: str = "duckdb", pretty: bool = True) -> str:
-        return self.tree.sql(dialect=dialect, pretty=pretty)
-
-    def with_source(self, source: exp.Expression) -> Query:
-        """The same query over another source (a file reader, a registered table)."""
-        tree = self.tree.copy()
-        for table in tree.find_all(exp.Table):
-            if table.name == SOURCE:
-                table.replace(source)
-        return attrs.evolve(self, tree=tree)
+    def sql(self, dialect: str = "duckdb", pretty: bool = True, source: exp.Expression | None = None) -> str:
+        """The query's text; over `source` (a file reader, a registered table) instead of `households`."""
+        if source is None or self.reads is None:
+            return self.tree.sql(dialect=dialect, pretty=pretty)
+        table = self.reads.args["from_"]
+        self.reads.set("from_", exp.From(this=source))
+        try:
+            return self.tree.sql(dialect=dialect, pretty=pretty)
+        finally:
+            self.reads.set("from_", table)
 
 
 def compile_query(
@@ -93,21 +95,27 @@ def compile_query(
     leaves = list(_leaves(term, typ, ()))
     u = needs_of(term)
     err: exp.Expression = error_of(term) or exp.Null()
-    fallback: exp.Expression = exp.or_(*columns.fallback) if columns.fallback else FALSE
+    fallback: exp.Expression = or_(*columns.fallback) if columns.fallback else FALSE
     outputs = tuple(Output(".".join(path), path, leaf_type) for path, _, leaf_type in leaves)
 
     keys = [exp.column(k, quoted=True) for k in keep]
-    reads = [exp.alias_(exp.cast(exp.column(c, quoted=True), typ_), c, quoted=True) for c, typ_ in columns.used.items()]
-    f = exp.select(*keys, *reads).from_(exp.to_table(SOURCE))
+    reads = [_as(exp.cast(exp.column(c, quoted=True), typ_), c, quoted=True) for c, typ_ in columns.used.items()]
     if not reads and not keys:
-        f = exp.select(exp.alias_(exp.Literal.number(1), "one", quoted=True)).from_(exp.to_table(SOURCE))
-    a = exp.select(
-        *keys,
-        exp.alias_(u if u is not None else ZERO, "__u", quoted=True),
-        exp.alias_(err, "__err", quoted=True),
-        exp.alias_(paren(fallback), "__fallback", quoted=True),
-        *(exp.alias_(as_val(x, leaf_type).v, o.name, quoted=True) for (_, x, leaf_type), o in zip(leaves, outputs, strict=True)),
-    ).from_(exp.alias_(exp.Subquery(this=f), "f", table=True))
+        reads = [_as(exp.Literal.number(1), "one", quoted=True)]
+    f = _select(reads and [*keys, *reads], exp.to_table(SOURCE))
+    a = _select(
+        [
+            *keys,
+            _as(u if u is not None else ZERO, "__u", quoted=True),
+            _as(err, "__err", quoted=True),
+            _as(paren(fallback), "__fallback", quoted=True),
+            *(
+                _as(as_val(x, leaf_type).v, o.name, quoted=True)
+                for (_, x, leaf_type), o in zip(leaves, outputs, strict=True)
+            ),
+        ],
+        _as(exp.Subquery(this=f), "f", table=True),
+    )
 
     col = lambda name: exp.column(name, quoted=True)  # noqa: E731
     fell = exp.EQ(this=col("__fallback"), expression=exp.Boolean(this=True))
@@ -119,27 +127,38 @@ def compile_query(
         ],
         exp.Literal.string("undetermined"),
     )
-    determined = exp.and_(
-        exp.Not(this=paren(fell)), is_null(col("__err")), exp.EQ(this=col("__u"), expression=ZERO)
-    )
+    determined = and_(exp.Not(this=paren(fell)), is_null(col("__err")), exp.EQ(this=col("__u"), expression=ZERO))
     paths = sorted(columns.bits)
     pieces: exp.Expression = exp.Literal.string("")
     for path in paths:
         bit = exp.Literal.number(1 << columns.bits[path])
         has = exp.NEQ(this=paren(exp.BitwiseAnd(this=col("__u"), expression=bit)), expression=ZERO)
-        pieces = exp.DPipe(this=pieces, expression=case([(has, exp.Literal.string(", " + path))], exp.Literal.string("")), safe=True)
-    unknown = exp.and_(exp.Not(this=paren(fell)), is_null(col("__err")), exp.NEQ(this=col("__u"), expression=ZERO))
+        pieces = exp.DPipe(
+            this=pieces, expression=case([(has, exp.Literal.string(", " + path))], exp.Literal.string("")), safe=True
+        )
+    unknown = and_(exp.Not(this=paren(fell)), is_null(col("__err")), exp.NEQ(this=col("__u"), expression=ZERO))
     needs = case([(unknown, exp.Substring(this=paren(pieces), start=exp.Literal.number(3)))])
-    final = exp.select(
-        *keys,
-        *(exp.alias_(case([(determined, col(o.name))]), o.name, quoted=True) for o in outputs),
-        exp.alias_(status, "status", quoted=True),
-        exp.alias_(needs, "needs", quoted=True),
-        exp.alias_(case([(exp.Not(this=paren(fell)), col("__err"))]), "error", quoted=True),
-        exp.alias_(col("__fallback"), "fallback", quoted=True),
-    ).from_(exp.alias_(exp.Subquery(this=a), "a", table=True))
+    final = _select(
+        [
+            *keys,
+            *(_as(case([(determined, col(o.name))]), o.name, quoted=True) for o in outputs),
+            _as(status, "status", quoted=True),
+            _as(needs, "needs", quoted=True),
+            _as(case([(exp.Not(this=paren(fell)), col("__err"))]), "error", quoted=True),
+            _as(col("__fallback"), "fallback", quoted=True),
+        ],
+        _as(exp.Subquery(this=a), "a", table=True),
+    )
     bits = tuple(sorted(columns.bits, key=columns.bits.__getitem__))
-    return Query(decision, date, final, outputs, dict(columns.used), bits, _skeleton(term))
+    return Query(decision, date, final, outputs, dict(columns.used), bits, _skeleton(term), f)
+
+
+def _as(e: exp.Expression, name: str, quoted: bool = False, table: bool = False) -> exp.Expression:
+    return exp.alias_(e, name, quoted=quoted, table=table, copy=False)
+
+
+def _select(columns: list[exp.Expression], source: exp.Expression) -> exp.Select:
+    return exp.Select(expressions=columns).from_(source, copy=False)
 
 
 def _skeleton(term: Term) -> Any:

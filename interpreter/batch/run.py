@@ -26,14 +26,20 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from almen.dsl import types as t
-from almen.interpreter.batch.columns import flatten, leaf_columns, unflatten
+from almen.interpreter.batch.columns import flatten, unflatten
 from almen.interpreter.batch.query import SOURCE, Query, compile_query
-from almen.interpreter.batch.terms import Unsupported, sql_type
+from almen.interpreter.batch.terms import Unsupported
 from almen.interpreter.errors import EvaluationError, FactError
 from almen.interpreter.facts import convert_facts, read_json
 from almen.interpreter.values import to_json
 
-ARROW = {"BIGINT": pa.int64(), "DECIMAL(38, 10)": pa.decimal128(38, 10), "BOOLEAN": pa.bool_(), "DATE": pa.date32(), "VARCHAR": pa.string()}
+ARROW = {
+    "BIGINT": pa.int64(),
+    "DECIMAL(38, 10)": pa.decimal128(38, 10),
+    "BOOLEAN": pa.bool_(),
+    "DATE": pa.date32(),
+    "VARCHAR": pa.string(),
+}
 _INDEX = re.compile(r"\[(\d+)\]")
 
 
@@ -69,7 +75,9 @@ class BatchResult:
                 value = copy.deepcopy(self.query.skeleton)
                 for o in self.outputs:
                     _set(value, o.path, to_json(_exact(data[o.name][i]), o.typ))
-            out.append({"status": status, "value": value, "needs": tuple(data["needs"][i] or ()), "error": data["error"][i]})
+            out.append(
+                {"status": status, "value": value, "needs": tuple(data["needs"][i] or ()), "error": data["error"][i]}
+            )
         return out
 
 
@@ -100,7 +108,7 @@ def decide_many(
     con = duckdb.connect()
     try:
         relation = _relation(con, source, columns, query)
-        raw = con.sql(query.with_source(relation).sql("duckdb", pretty=False)).fetch_arrow_table()
+        raw = con.sql(query.sql("duckdb", pretty=False, source=relation)).to_arrow_table()
     finally:
         con.close()
     if progress is not None:
@@ -114,7 +122,9 @@ def decide_many(
 # ---------------------------------------------------------------- reading the rows
 
 
-def _source(rows: Any, schema: dict[str, t.Type], policy: Any, fixed: dict[str, Any]) -> tuple[Any, list[str], dict[int, str]]:
+def _source(
+    rows: Any, schema: dict[str, t.Type], policy: Any, fixed: dict[str, Any]
+) -> tuple[Any, list[str], dict[int, str]]:
     """The rows as something DuckDB reads: an arrow table, or a file reader; its column names;
     the rows whose facts are wrong (by position, with the message)."""
     if isinstance(rows, str | Path):
@@ -141,7 +151,9 @@ def _source(rows: Any, schema: dict[str, t.Type], policy: Any, fixed: dict[str, 
     raise FactError("(rows)", "a table, a frame, a Parquet/CSV/JSON-lines file or a list of facts", rows)
 
 
-def _from_facts(rows: list[Any], schema: dict[str, t.Type], policy: Any, fixed: dict[str, Any]) -> tuple[Any, list[str], dict[int, str]]:
+def _from_facts(
+    rows: list[Any], schema: dict[str, t.Type], policy: Any, fixed: dict[str, Any]
+) -> tuple[Any, list[str], dict[int, str]]:
     errors: dict[int, str] = {}
     flat: list[dict[str, Any]] = []
     for i, facts in enumerate(rows):
@@ -152,15 +164,20 @@ def _from_facts(rows: list[Any], schema: dict[str, t.Type], policy: Any, fixed: 
             flat.append({})
             continue
         flat.append(flatten(facts, schema))
-    longest = max((int(v) for row in flat for k, v in row.items() if k.endswith("#")), default=0)
-    arrays, names = [], []
-    for name, typ in leaf_columns(schema, longest):
-        arrow = ARROW[sql_type(typ)]
-        arrays.append(pa.array([_cell(row.get(name), arrow) for row in flat], type=arrow))
-        names.append(name)
-    arrays.append(pa.array(range(len(flat)), type=pa.int64()))
-    names.append("__row")
-    return pa.Table.from_arrays(arrays, names=names), names, errors
+    names = sorted({k for row in flat for k in row})
+    return _Flat(flat), names, errors
+
+
+class _Flat(list[dict[str, Any]]):
+    """Flat rows made from facts, made a table once the query says which columns it reads."""
+
+    def table(self, columns: dict[str, str]) -> pa.Table:
+        arrays = [
+            pa.array([_cell(row.get(name), ARROW[typ]) for row in self], type=ARROW[typ])
+            for name, typ in columns.items()
+        ]
+        arrays.append(pa.array(range(len(self)), type=pa.int64()))
+        return pa.Table.from_arrays(arrays, names=[*columns, "__row"])
 
 
 def _cell(value: Any, arrow: pa.DataType) -> Any:
@@ -191,15 +208,21 @@ def _relation(con: Any, source: Any, columns: list[str], query: Query) -> exp.Ex
     """The FROM of the query: the rows, with a NULL column for each fact the table does not have."""
     if isinstance(source, tuple):
         reader: exp.Expression = exp.func("read_parquet", exp.Literal.string(source[1]))
+    elif isinstance(source, _Flat):
+        con.register("almen_rows", source.table(query.inputs))
+        reader = exp.to_table("almen_rows")
+        columns = list(query.inputs)
     else:
         con.register("almen_rows", source)
         reader = exp.to_table("almen_rows")
     have = set(columns)
     extra = [
-        exp.alias_(exp.cast(exp.Null(), typ), name, quoted=True) for name, typ in query.inputs.items() if name not in have
+        exp.alias_(exp.cast(exp.Null(), typ), name, quoted=True, copy=False)
+        for name, typ in query.inputs.items()
+        if name not in have
     ]
-    inner = exp.select(exp.Star(), *extra).from_(reader)
-    return exp.alias_(exp.Subquery(this=inner), SOURCE, table=True)
+    inner = exp.Select(expressions=[exp.Star(), *extra]).from_(reader, copy=False)
+    return exp.alias_(exp.Subquery(this=inner), SOURCE, table=True, copy=False)
 
 
 # ---------------------------------------------------------------- after SQL
@@ -212,22 +235,46 @@ def _finish(raw: pa.Table, query: Query) -> pa.Table:
     return raw.set_column(raw.column_names.index("needs"), "needs", listed)
 
 
-def _fill_fallback(policy: Any, decision: str, day: dt.date, fixed: dict[str, Any], table: pa.Table, query: Query, source: Any, columns: list[str]) -> pa.Table:
+def _fill_fallback(
+    policy: Any,
+    decision: str,
+    day: dt.date,
+    fixed: dict[str, Any],
+    table: pa.Table,
+    query: Query,
+    source: Any,
+    columns: list[str],
+) -> pa.Table:
     flags = table.column("fallback").to_pylist()
     todo = [i for i, f in enumerate(flags) if f]
     if not todo:
         return table
-    warnings.warn(f"{len(todo)} rows of '{decision}' answered by the Python tier (lists longer than the query's)", BatchFallback, stacklevel=3)
+    warnings.warn(
+        f"{len(todo)} rows of '{decision}' answered by the Python tier (lists longer than the query's)",
+        BatchFallback,
+        stacklevel=3,
+    )
     rows = _rows_at(source, todo)
     answers = {i: _answer(policy, decision, day, fixed, row) for i, row in zip(todo, rows, strict=True)}
     return _patch(table, answers, query.outputs)
 
 
-def _python_tier(policy: Any, decision: str, day: dt.date, fixed: dict[str, Any], source: Any, columns: list[str], keep: Sequence[str], query: Query | None) -> pa.Table:
+def _python_tier(
+    policy: Any,
+    decision: str,
+    day: dt.date,
+    fixed: dict[str, Any],
+    source: Any,
+    columns: list[str],
+    keep: Sequence[str],
+    query: Query | None,
+) -> pa.Table:
     rows = _rows_at(source, None)
     answers = [_answer(policy, decision, day, fixed, row) for row in rows]
     data: dict[str, list[Any]] = {k: [row.get(k) for row in rows] for k in keep}
-    data["value"] = [json.dumps(a["value"], ensure_ascii=False) if a["status"] == "determined" else None for a in answers]
+    data["value"] = [
+        json.dumps(a["value"], ensure_ascii=False) if a["status"] == "determined" else None for a in answers
+    ]
     data["status"] = [a["status"] for a in answers]
     data["needs"] = [list(a["needs"]) for a in answers]
     data["error"] = [a["error"] for a in answers]
@@ -246,6 +293,8 @@ def _rows_at(source: Any, positions: list[int] | None) -> list[dict[str, Any]]:
         import pyarrow.parquet as pq
 
         source = pq.read_table(source[1])
+    if isinstance(source, _Flat):
+        return list(source) if positions is None else [source[i] for i in positions]
     if positions is not None:
         source = source.take(positions)
     return source.to_pylist()  # type: ignore[no-any-return]

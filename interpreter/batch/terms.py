@@ -96,11 +96,13 @@ def is_null(e: exp.Expression) -> exp.Expression:
     return exp.Is(this=paren(e), expression=exp.Null())
 
 
-def case(whens: Sequence[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None) -> exp.Expression:
+def case(
+    whens: Sequence[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None
+) -> exp.Expression:
     c = exp.Case()
     for cond, value in whens:
-        c = c.when(cond, value)
-    return c.else_(default) if default is not None else c
+        c = c.when(cond, value, copy=False)
+    return c.else_(default, copy=False) if default is not None else c
 
 
 def bor(*masks: exp.Expression | None) -> exp.Expression | None:
@@ -210,7 +212,7 @@ def strict(v: exp.Expression, operands: Sequence[Val], typ: t.Type) -> Val:
 
 def kleene(op: str, a: Val, b: Val) -> Val:
     """`og`/`eller` as SQL's own three-valued AND/OR; the needs of whichever side is unknown."""
-    v = exp.and_(paren(a.v), paren(b.v)) if op == "og" else exp.or_(paren(a.v), paren(b.v))
+    v = and_(paren(a.v), paren(b.v)) if op == "og" else or_(paren(a.v), paren(b.v))
     v = paren(v)
     return Val(v, _unknown_needs(v, [a, b]), _kleene_error(op, a, b), t.BOOL)
 
@@ -238,7 +240,7 @@ def combine(op: str, parts: Sequence[Val]) -> Val:
         return Val(TRUE if op == "og" else FALSE, None, None, t.BOOL)
     v = parts[0].v
     for p in parts[1:]:
-        v = exp.and_(paren(v), paren(p.v)) if op == "og" else exp.or_(paren(v), paren(p.v))
+        v = and_(paren(v), paren(p.v)) if op == "og" else or_(paren(v), paren(p.v))
     v = paren(v)
     if any(p.err is not None for p in parts):
         raise Unsupported("an evaluation error inside a quantifier")
@@ -274,3 +276,18 @@ def _fields(term: Term) -> dict[str, Any]:
     if isinstance(term, Const) and isinstance(term.value, dict):
         return {k: Const(v) for k, v in term.value.items()}
     raise Unsupported(f"{type(term).__name__} where a record is needed")
+
+
+def and_(*parts: exp.Expression) -> exp.Expression:
+    """SQL's AND (Kleene's), built without copying the operands (sqlglot's builders copy)."""
+    out = paren(parts[0])
+    for p in parts[1:]:
+        out = exp.And(this=out, expression=paren(p))
+    return out
+
+
+def or_(*parts: exp.Expression) -> exp.Expression:
+    out = paren(parts[0])
+    for p in parts[1:]:
+        out = exp.Or(this=out, expression=paren(p))
+    return out
