@@ -35,6 +35,21 @@ class Columns:
         self.used: dict[str, str] = {}  # column → SQL type
         self.bits: dict[str, int] = {}
         self.fallback: list[exp.Expression] = []  # conditions under which SQL cannot answer a row
+        # values computed once and read by name, so a definition used twice is not spelled twice:
+        # (layer, column name, expression); a layer reads only the columns of the layers before it
+        self.bindings: list[tuple[int, str, exp.Expression]] = []
+        self.layer_of: dict[str, int] = {}
+
+    def bind(self, e: exp.Expression, hint: str) -> exp.Expression:
+        """`e` as a column of its own, computed in the first layer that has what it reads."""
+        if isinstance(e, exp.Column | exp.Literal | exp.Boolean | exp.Null):
+            return e
+        reads = [self.layer_of.get(c.name, 0) for c in e.find_all(exp.Column)]
+        layer = max(reads, default=0) + 1
+        name = f"__{len(self.bindings)}_{hint}"
+        self.bindings.append((layer, name, e))
+        self.layer_of[name] = layer
+        return exp.column(name, table="f", quoted=True)
 
     def column(self, name: str, typ: str) -> exp.Expression:
         self.used.setdefault(name, typ)

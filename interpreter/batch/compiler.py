@@ -90,6 +90,7 @@ class Compiler(n.Visitor):
         self.locals: dict[str, Term] = {}
         self.named: dict[str, Term] = {}
         self._static_named: dict[str, bool] = {}
+        self.calls: dict[tuple[Any, ...], tuple[Term, list[Term]]] = {}
 
     # ---------------------------------------------------------------- entry
     def __call__(self, e: Any) -> Term:
@@ -167,11 +168,11 @@ class Compiler(n.Visitor):
             saved, self.locals = self.locals, {}
             try:
                 if name in self.model.definitions:
-                    self.named[name] = self(self.model.definitions[name].body)
+                    self.named[name] = self.bind(self(self.model.definitions[name].body), name)
                 elif name in self.model.decisions:
                     dec = self.model.decisions[name]
                     if dec.body is not None:
-                        self.named[name] = self(dec.body)
+                        self.named[name] = self.bind(self(dec.body), name)
                     else:
                         self.named[name] = rules.decision(self, dec, self.model.rules.get(name, []))
                 else:
@@ -252,14 +253,26 @@ class Compiler(n.Visitor):
         ref = self.model.ref_of(e)
         args = [self(a) for a in e.args]
         if ref is not None and ref.kind == "definition":
-            d = self.model.definitions[e.name]
-            saved = self.locals
-            self.locals = {p.name: a for p, a in zip(d.params, args, strict=True)}
-            try:
-                return self(d.body)
-            finally:
-                self.locals = saved
+            key = (e.name, *(_key(a) for a in args))
+            if key not in self.calls:
+                d = self.model.definitions[e.name]
+                saved = self.locals
+                self.locals = {p.name: a for p, a in zip(d.params, args, strict=True)}
+                try:
+                    self.calls[key] = (self.bind(self(d.body), e.name), args)  # args: kept alive for their ids
+                finally:
+                    self.locals = saved
+            return self.calls[key][0]
         return self.builtin(e, args)
+
+    def bind(self, term: Term, hint: str) -> Term:
+        """A value computed once in the query and read by name wherever it is used."""
+        if not isinstance(term, Val):
+            return term
+        bind = self.columns.bind
+        u = bind(term.u, "u") if term.u is not None else None
+        err = bind(term.err, "err") if term.err is not None else None
+        return Val(bind(term.v, "v"), u, err, term.typ)
 
     def builtin(self, e: n.Call, args: list[Term]) -> Term:
         if e.name == "uden_intet" and isinstance(args[0], Seq):
@@ -385,7 +398,7 @@ class Compiler(n.Visitor):
         out = combine("og" if every_ else "eller", parts)
         if e.kind == n.QuantifierKind.INGEN:
             out = _not(out)
-        return _within(out, list_u)
+        return self.bind(_within(out, list_u), "q")
 
     def visit_Count(self, e: n.Count) -> Term:
         items, list_u = self.items(self(e.coll))
@@ -426,6 +439,19 @@ class Compiler(n.Visitor):
 
     def generic_visit(self, node: Any, *args: Any) -> Any:
         raise Unsupported(f"{type(node).__name__} over values from the household table")
+
+
+def _key(term: Term) -> Any:
+    """Calls with the same arguments are the same value: records of the facts by path."""
+    if isinstance(term, FactRec):
+        return ("rec", term.path)
+    if isinstance(term, Const):
+        try:
+            hash(term.value)
+            return ("const", term.value)
+        except TypeError:
+            pass
+    return ("id", id(term))
 
 
 def _truth(term: Term) -> Term:

@@ -102,7 +102,10 @@ def compile_query(
     reads = [_as(exp.cast(exp.column(c, quoted=True), typ_), c, quoted=True) for c, typ_ in columns.used.items()]
     if not reads and not keys:
         reads = [_as(exp.Literal.number(1), "one", quoted=True)]
-    f = _select(reads and [*keys, *reads], exp.to_table(SOURCE))
+    f = first = _select(reads and [*keys, *reads], exp.to_table(SOURCE))
+    for layer in sorted({layer for layer, _, _ in columns.bindings}):
+        made = [_as(e, name, quoted=True) for at, name, e in columns.bindings if at == layer]
+        f = _select([exp.Star(), *made], _as(exp.Subquery(this=f), "f", table=True))
     a = _select(
         [
             *keys,
@@ -150,7 +153,7 @@ def compile_query(
         _as(exp.Subquery(this=a), "a", table=True),
     )
     bits = tuple(sorted(columns.bits, key=columns.bits.__getitem__))
-    return Query(decision, date, final, outputs, dict(columns.used), bits, _skeleton(term), f)
+    return Query(decision, date, final, outputs, dict(columns.used), bits, _skeleton(term), first)
 
 
 def _as(e: exp.Expression, name: str, quoted: bool = False, table: bool = False) -> exp.Expression:
