@@ -321,7 +321,13 @@ def _patch(table: pa.Table, answers: dict[int, dict[str, Any]], outputs: Sequenc
         for o in outputs:
             value = _get(a["raw"], o.path) if a["status"] == "determined" else None
             data[o.name][i] = _column_value(value, table.schema.field(o.name).type)
-    return pa.table(data, schema=table.schema)
+    arrays = {
+        name: pa.array(
+            values, type=None if pa.types.is_null(table.schema.field(name).type) else table.schema.field(name).type
+        )
+        for name, values in data.items()
+    }
+    return pa.table(arrays)
 
 
 def _fill_errors(table: pa.Table, errors: dict[int, str]) -> pa.Table:
@@ -357,3 +363,9 @@ def _exact(value: Any) -> Any:
         f = Fraction(value)
         return int(f) if f.denominator == 1 else f
     return value
+
+
+def answers_of(query: Query, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The answers from the query's result rows as another engine returns them (PostgreSQL, Spark)."""
+    table = _finish(pa.Table.from_pylist(rows), query)
+    return BatchResult(query.decision, table, query.outputs, query).answers()
