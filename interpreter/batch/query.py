@@ -61,17 +61,26 @@ class Query:
     needs: tuple[str, ...]  # the fact paths the needs bits stand for, by bit
     skeleton: Any = None  # the answer's records and lookups, without values (None: one value)
     reads: exp.Select | None = attrs.field(default=None, eq=False, repr=False)  # the step that reads the rows
+    layers: tuple[exp.Select, ...] = attrs.field(default=(), eq=False, repr=False)
 
     def sql(self, dialect: str = "duckdb", pretty: bool = True, source: exp.Expression | None = None) -> str:
-        """The query's text; over `source` (a file reader, a registered table) instead of `households`."""
-        if source is None or self.reads is None:
-            return self.tree.sql(dialect=dialect, pretty=pretty)
-        table = self.reads.args["from_"]
-        self.reads.set("from_", exp.From(this=source))
+        """The query's text; over `source` (a file reader, a registered table) instead of `households`.
+
+        For PostgreSQL each step is fenced with OFFSET 0: its planner would otherwise pull the
+        steps into one another and spell every named value out wherever it is read."""
+        fence = dialect == "postgres"
+        table = self.reads.args["from_"] if self.reads is not None else None
+        if source is not None and self.reads is not None:
+            self.reads.set("from_", exp.From(this=source))
+        for step in self.layers if fence else ():
+            step.set("offset", exp.Offset(expression=exp.Literal.number(0)))
         try:
             return self.tree.sql(dialect=dialect, pretty=pretty)
         finally:
-            self.reads.set("from_", table)
+            for step in self.layers if fence else ():
+                step.set("offset", None)
+            if source is not None and self.reads is not None:
+                self.reads.set("from_", table)
 
 
 def compile_query(
@@ -103,9 +112,11 @@ def compile_query(
     if not reads and not keys:
         reads = [_as(exp.Literal.number(1), "one", quoted=True)]
     f = first = _select(reads and [*keys, *reads], exp.to_table(SOURCE))
+    layers: list[exp.Select] = [first]
     for layer in sorted({layer for layer, _, _ in columns.bindings}):
         made = [_as(e, name, quoted=True) for at, name, e in columns.bindings if at == layer]
         f = _select([exp.Star(), *made], _as(exp.Subquery(this=f), "f", table=True))
+        layers.append(f)
     a = _select(
         [
             *keys,
@@ -153,7 +164,7 @@ def compile_query(
         _as(exp.Subquery(this=a), "a", table=True),
     )
     bits = tuple(sorted(columns.bits, key=columns.bits.__getitem__))
-    return Query(decision, date, final, outputs, dict(columns.used), bits, _skeleton(term), first)
+    return Query(decision, date, final, outputs, dict(columns.used), bits, _skeleton(term), first, tuple(layers))
 
 
 def _as(e: exp.Expression, name: str, quoted: bool = False, table: bool = False) -> exp.Expression:
