@@ -112,7 +112,12 @@ class Policy:
         return Answer(name, day, status, value, needs, root, self.stamp(), raw, facts)
 
     def decide_many(
-        self, name: str, rows: Any, fixed: dict[str, Any] | None = None, date: str | dt.date | None = None, **options: Any
+        self,
+        name: str,
+        rows: Any,
+        fixed: dict[str, Any] | None = None,
+        date: str | dt.date | None = None,
+        **options: Any,
     ) -> Any:
         """`name` for every household of `rows`, in SQL (DuckDB in-process); see almen.interpreter.batch."""
         from almen.interpreter.batch import decide_many  # sqlglot and duckdb: the `batch` extra

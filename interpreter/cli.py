@@ -128,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("policy")
     p.add_argument("decision", nargs="?", help="one decision; all of them when left out")
 
+    from almen.interpreter.batch import commands as batch  # batch evaluation in SQL: the `batch` extra
+
+    batch.add_parsers(sub)
+
     args = parser.parse_args(argv)
     for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a letter gets \\xe6, not a crash
         if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
@@ -145,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             "simulate": _simulate,
             "schema": _schema,
             "docs": _docs,
+            "compile": batch.compile_command,
+            "decide-many": batch.decide_many_command,
         }
         code = int(handler[args.command](args, out))
         sys.stdout.flush()  # here, where a closed pipe can still be told

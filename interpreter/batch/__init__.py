@@ -2,10 +2,29 @@
 
 `compile_query` gives the query for a decision, a date and the fixed facts, for DuckDB,
 PostgreSQL or Spark SQL; `decide_many` runs it on DuckDB in-process. See docs/batch.md.
+The names are imported when first used: sqlglot, DuckDB and pyarrow are the `batch` extra,
+and `almen` itself starts without them.
 """
 
-from almen.interpreter.batch.query import DIALECTS, Query, compile_query
-from almen.interpreter.batch.run import BatchFallback, BatchResult, decide_many
-from almen.interpreter.batch.terms import Unsupported
+from __future__ import annotations
 
-__all__ = ["DIALECTS", "BatchFallback", "BatchResult", "Query", "Unsupported", "compile_query", "decide_many"]
+from importlib import import_module
+from typing import Any
+
+_WHERE = {
+    "DIALECTS": "query",
+    "Query": "query",
+    "compile_query": "query",
+    "BatchFallback": "run",
+    "BatchResult": "run",
+    "decide_many": "run",
+    "Unsupported": "terms",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(name)
+    return getattr(import_module(f"almen.interpreter.batch.{_WHERE[name]}"), name)
