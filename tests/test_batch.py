@@ -19,7 +19,7 @@ from almen import load_policy
 from almen.interpreter.batch import BatchFallback, compile_query
 from almen.interpreter.batch.run import _from_facts, _max_items, answers_of
 from almen.interpreter.errors import EvaluationError, FactError
-from tests.households import FIXED, households
+from tests.households import FIXED, departments, households
 
 POLICY = Path(__file__).parent.parent / "policies" / "koebenhavn" / "2024-2027"
 GOLDEN = Path(__file__).parent / "golden" / "koebenhavn" / "fortrinsret.json"
@@ -75,6 +75,20 @@ def test_duckdb_agrees_with_the_per_call_api(department: str) -> None:
     assert result.query is not None
     assert not any(result.table.column("fallback").to_pylist())
     assert_same(rows_of(result.answers()), reference(department, n))
+
+
+@cache
+def trappe_reference() -> list[tuple[Any, ...]]:
+    return [per_call(d, "trappe") for d in departments(MANY)]
+
+
+def test_trappe_over_a_table_of_departments() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BatchFallback)  # rules and the table of Figur 5, in SQL
+        result = policy().decide_many("trappe", departments(MANY), date=DATE)
+    assert_same(rows_of(result.answers()), trappe_reference())
+    values = {json.dumps(a["value"], sort_keys=True) for a in result.answers() if a["status"] == "determined"}
+    assert len(values) >= 5  # both stairs, several steps
 
 
 def test_golden_scenarios_in_sql() -> None:
@@ -159,10 +173,19 @@ def _household_schema() -> dict[str, Any]:
 
 
 def _engine_input(department: str) -> tuple[Any, pa.Table]:
+    """The query and its input table: fortrinsret for one department, or trappe for departments."""
+    if department == "trappe":
+        flat, names, _ = _from_facts(departments(MANY), dict(policy().schema), policy(), {})
+        query = compile_query(policy(), "trappe", dt.date(2024, 6, 1), None, _max_items(names), keep=["__row"])
+        return query, flat.table(query.inputs)
     flat, names, _ = _from_facts(households(MANY), _household_schema(), policy(), {})
     fixed = {"afdeling": FIXED[department]}
     query = compile_query(policy(), "fortrinsret", dt.date(2024, 6, 1), fixed, _max_items(names), keep=["__row"])
     return query, flat.table(query.inputs)
+
+
+def _want(department: str) -> list[tuple[Any, ...]]:
+    return trappe_reference() if department == "trappe" else reference(department, MANY)
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +197,7 @@ def postgres() -> Any:
         yield con
 
 
-@pytest.mark.parametrize("department", ENGINE_CASES)
+@pytest.mark.parametrize("department", [*ENGINE_CASES, "trappe"])
 def test_postgresql_agrees_with_the_per_call_api(postgres: Any, department: str) -> None:
     query, table = _engine_input(department)
     columns = {"__row": "BIGINT", **{c: t.replace("VARCHAR", "TEXT") for c, t in query.inputs.items()}}
@@ -187,7 +210,7 @@ def test_postgresql_agrees_with_the_per_call_api(postgres: Any, department: str)
     cur = postgres.execute(query.sql("postgres"))
     result = [dict(zip([d.name for d in cur.description], r, strict=True)) for r in cur.fetchall()]
     result.sort(key=lambda r: r["__row"])
-    assert_same(rows_of(answers_of(query, result)), reference(department, MANY))
+    assert_same(rows_of(answers_of(query, result)), _want(department))
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +234,7 @@ def spark() -> Any:
 _SPARK_TYPES = {"BIGINT": "BIGINT", "DECIMAL(38, 10)": "DECIMAL(38,10)", "BOOLEAN": "BOOLEAN", "VARCHAR": "STRING"}
 
 
-@pytest.mark.parametrize("department", ENGINE_CASES[1:])
+@pytest.mark.parametrize("department", [*ENGINE_CASES[1:], "trappe"])
 def test_spark_agrees_with_the_per_call_api(spark: Any, department: str) -> None:
     query, table = _engine_input(department)
     columns = {"__row": "BIGINT", **query.inputs}
@@ -220,11 +243,13 @@ def test_spark_agrees_with_the_per_call_api(spark: Any, department: str) -> None
     spark.createDataFrame(rows, schema).createOrReplaceTempView("households")
     result = [r.asDict() for r in spark.sql(query.sql("spark")).collect()]
     result.sort(key=lambda r: r["__row"])
-    assert_same(rows_of(answers_of(query, result)), reference(department, MANY))
+    assert_same(rows_of(answers_of(query, result)), _want(department))
 
 
 def test_the_same_query_for_every_dialect() -> None:
     query = compile_query(policy(), "fortrinsret", dt.date(2024, 6, 1), {"afdeling": FIXED["områdetrappe trin 2"]})
     duck, pg, sparky = (query.sql(d) for d in ("duckdb", "postgres", "spark"))
-    assert '"husstand.ansøger.alder"' in duck and '"husstand.ansøger.alder"' in pg and "`husstand.ansøger.alder`" in sparky
+    assert (
+        '"husstand.ansøger.alder"' in duck and '"husstand.ansøger.alder"' in pg and "`husstand.ansøger.alder`" in sparky
+    )
     assert "DECIMAL(38, 10)" in duck and "BIGINT" in pg

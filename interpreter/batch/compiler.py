@@ -267,6 +267,8 @@ class Compiler(n.Visitor):
 
     def bind(self, term: Term, hint: str) -> Term:
         """A value computed once in the query and read by name wherever it is used."""
+        if isinstance(term, Rec):
+            return Rec({k: self.bind(x, f"{hint}.{k}") for k, x in term.fields.items()}, term.typ)
         if not isinstance(term, Val):
             return term
         bind = self.columns.bind

@@ -120,7 +120,9 @@ def known(u: exp.Expression | None) -> exp.Expression:
 
 
 def only_if_known(u: exp.Expression | None, v: exp.Expression) -> exp.Expression:
-    return v if u is None else case([(known(u), v)])
+    if u is None or isinstance(v, exp.Null):  # a bare NULL: PostgreSQL types a CASE of only NULLs as text
+        return v
+    return case([(known(u), v)])
 
 
 def first_error(*errs: exp.Expression | None) -> exp.Expression | None:
@@ -291,3 +293,46 @@ def or_(*parts: exp.Expression) -> exp.Expression:
     for p in parts[1:]:
         out = exp.Or(this=out, expression=paren(p))
     return out
+
+
+def select(branches: Sequence[tuple[exp.Expression, Any]], default: Any) -> Any:
+    """The first branch whose condition is TRUE, else `default`; records field by field."""
+    terms = [x for _, x in branches] + [default]
+    shaped = next(
+        (x for x in terms if isinstance(x, Rec) or (isinstance(x, Const) and isinstance(x.value, dict))), None
+    )
+    if shaped is not None:
+        keys = list(_fields(shaped))
+        typ = shaped.typ if isinstance(shaped, Rec) else t.UNKNOWN
+        return Rec({k: select([(c, _field(x, k)) for c, x in branches], _field(default, k)) for k in keys}, typ)
+    vals = [as_val(x) for x in terms]
+    conds = [c for c, _ in branches]
+    v = case(list(zip(conds, (x.v for x in vals[:-1]), strict=True)), vals[-1].v)
+    u = None
+    if any(x.u is not None for x in vals):
+        u = case(list(zip(conds, (x.u or ZERO for x in vals[:-1]), strict=True)), vals[-1].u or ZERO)
+    err = None
+    if any(x.err is not None for x in vals):
+        err = case(list(zip(conds, (x.err or exp.Null() for x in vals[:-1]), strict=True)), vals[-1].err or exp.Null())
+    typ = next((x.typ for x in vals if x.typ != t.UNKNOWN), t.UNKNOWN)
+    return Val(v, u, err, typ)
+
+
+def _field(term: Any, key: str) -> Any:
+    if isinstance(term, Val):  # unknown, or an error, as a whole
+        return Val(exp.Null(), term.u, term.err)
+    if isinstance(term, Const) and term.value is None:  # no value: not selected where it matters
+        return term
+    return _fields(term).get(key, Const(None))
+
+
+def guard(term: Any, u: exp.Expression | None, err: exp.Expression | None) -> Any:
+    """`term`, unknown where `u` says so and failing where `err` does, field by field."""
+    if u is None and err is None:
+        return term
+    if isinstance(term, Rec) or (isinstance(term, Const) and isinstance(term.value, dict)):
+        typ = term.typ if isinstance(term, Rec) else t.UNKNOWN
+        return Rec({k: guard(x, u, err) for k, x in _fields(term).items()}, typ)
+    x = as_val(term) if not (isinstance(term, Const) and term.value is None) else Val(exp.Null())
+    total = bor(u, x.u)
+    return Val(only_if_known(total, x.v), total, first_error(err, x.err), x.typ)
