@@ -59,12 +59,18 @@ def compile_command(args: argparse.Namespace, out: Console) -> int:
     _require("sqlglot")
     from almen.interpreter.api import Policy, _date
     from almen.interpreter.batch.query import compile_query
+    from almen.interpreter.batch.terms import Unsupported
 
     policy = Policy(args.policy)
     if args.decision not in policy.model.decisions:
         policy.decide(args.decision, {}, dt.date.today())  # UnknownDecision, with a suggestion
     day = _date(args.date or dt.date.today())
-    query = compile_query(policy, args.decision, day, _fixed(args.fixed), args.max_items)
+    try:
+        query = compile_query(policy, args.decision, day, _fixed(args.fixed), args.max_items)
+    except Unsupported as why:
+        raise AlmenError(
+            f"'{args.decision}' has no SQL form here ({why}); decide-many answers it with the Python tier"
+        ) from None
     columns = ", ".join(f"{c} {t}" for c, t in query.inputs.items())
     out.file.write(f"-- almen: {args.decision} on {day} from the table households ({columns})\n")
     out.file.write(query.sql(args.dialect) + ";\n")

@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from almen.dsl import nodes as n
 from almen.dsl import types as t
+from almen.dsl.builtins import BUILTINS
 from almen.dsl.semantics import COMPARISONS, ORDERING, percent_scale
 from almen.interpreter.batch import rules
 from almen.interpreter.batch.columns import LENGTH, PRESENT, Columns
@@ -120,6 +121,8 @@ class Compiler(n.Visitor):
             ref = self.model.ref_of(e)
             if ref is not None and ref.kind == "definition" and not self.static_named(e.name):
                 return False
+            if (ref is None or ref.kind != "definition") and BUILTINS[e.name].needs_env:
+                return False  # wheels and goals read the facts themselves, past this check
         inner = bound
         if isinstance(e, n.Quantifier | n.Count | n.Sort | n.Each | n.Mapping):
             inner = bound | {e.var}
