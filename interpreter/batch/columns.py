@@ -21,7 +21,7 @@ from typing import Any
 from sqlglot import exp
 
 from almen.dsl import types as t
-from almen.interpreter.batch.terms import MAX_BITS, Unsupported, sql_type
+from almen.interpreter.batch.terms import MAX_BITS, SQL, Unsupported, sql_type
 
 PRESENT = "?"
 LENGTH = "#"
@@ -34,13 +34,13 @@ class Columns:
         self.max_items = max_items
         self.used: dict[str, str] = {}  # column → SQL type
         self.bits: dict[str, int] = {}
-        self.fallback: list[exp.Expression] = []  # conditions under which SQL cannot answer a row
+        self.fallback: list[SQL] = []  # conditions under which SQL cannot answer a row
         # values computed once and read by name, so a definition used twice is not spelled twice:
         # (layer, column name, expression); a layer reads only the columns of the layers before it
-        self.bindings: list[tuple[int, str, exp.Expression]] = []
+        self.bindings: list[tuple[int, str, SQL]] = []
         self.layer_of: dict[str, int] = {}
 
-    def bind(self, e: exp.Expression, hint: str) -> exp.Expression:
+    def bind(self, e: SQL, hint: str) -> SQL:
         """`e` as a column of its own, computed in the first layer that has what it reads."""
         if isinstance(e, exp.Column | exp.Literal | exp.Boolean | exp.Null):
             return e
@@ -51,11 +51,11 @@ class Columns:
         self.layer_of[name] = layer
         return exp.column(name, table="f", quoted=True)
 
-    def column(self, name: str, typ: str) -> exp.Expression:
+    def column(self, name: str, typ: str) -> SQL:
         self.used.setdefault(name, typ)
         return exp.column(name, table="f", quoted=True)
 
-    def bit(self, path: str) -> exp.Expression:
+    def bit(self, path: str) -> SQL:
         if path not in self.bits:
             if len(self.bits) >= MAX_BITS:
                 raise Unsupported(f"more than {MAX_BITS} facts that may be needed")

@@ -21,6 +21,7 @@ from almen.interpreter.batch import rules
 from almen.interpreter.batch.columns import LENGTH, PRESENT, Columns
 from almen.interpreter.batch.terms import (
     FALSE,
+    SQL,
     TRUE,
     ZERO,
     Const,
@@ -221,7 +222,7 @@ class Compiler(n.Visitor):
         given = exp.EQ(this=present, expression=TRUE)
         if has_default:
             v = case([(given, col), (is_null(present), literal(default, base))])
-            missing: exp.Expression = and_(given, is_null(col))
+            missing: SQL = and_(given, is_null(col))
         else:
             v = case([(given, col)])
             missing = or_(is_null(present), and_(given, is_null(col)))
@@ -307,7 +308,7 @@ class Compiler(n.Visitor):
             raise Unsupported(f"'{e.op}' on {lt} and {rt} from the household table")
         x, y = as_val(a, lt), as_val(b, rt)
         ops = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
-        v: exp.Expression = ops[e.op](this=paren(x.v), expression=paren(y.v))
+        v: SQL = ops[e.op](this=paren(x.v), expression=paren(y.v))
         scale = percent_scale(e.op, lt, rt)
         if scale is not None:
             v = exp.Mul(this=paren(v), expression=literal(scale))
@@ -322,7 +323,7 @@ class Compiler(n.Visitor):
             raise Unsupported("ordering a value that may be intet")
         if maybe_null:
             same = exp.NullSafeEQ(this=paren(x.v), expression=paren(y.v))
-            v: exp.Expression = same if e.op == "=" else exp.Not(this=paren(same))
+            v: SQL = same if e.op == "=" else exp.Not(this=paren(same))
         else:
             v = _SQL_COMPARE[e.op](this=paren(x.v), expression=paren(y.v))
         out = strict(v, [x, y], t.BOOL)
@@ -341,7 +342,7 @@ class Compiler(n.Visitor):
         x, coll = as_val(self(e.elem)), self(e.coll)
         if isinstance(coll, Const):
             options = [literal(v) for v in coll.value]
-            test: exp.Expression = exp.In(this=paren(x.v), expressions=options) if options else FALSE
+            test: SQL = exp.In(this=paren(x.v), expressions=options) if options else FALSE
             out = x
         else:
             seq = _seq(coll)
@@ -366,7 +367,7 @@ class Compiler(n.Visitor):
             return self(e.then) if cond.value else self(e.else_)
         return choose(as_val(cond), self(e.then), self(e.else_))
 
-    def items(self, coll: Term) -> tuple[list[tuple[exp.Expression | None, Term]], exp.Expression | None]:
+    def items(self, coll: Term) -> tuple[list[tuple[SQL | None, Term]], SQL | None]:
         if isinstance(coll, Const):
             return [(None, Const(v)) for v in coll.value], None
         seq = _seq(coll)
@@ -415,7 +416,7 @@ class Compiler(n.Visitor):
             w = as_val(self.each(e.var, item, e.where))
             wheres.append(Val(w.v if present is None else and_(present, paren(w.v)), w.u, w.err, t.BOOL))
         ones = [case([(w.v, exp.Literal.number(1))], ZERO) for w in wheres]
-        total: exp.Expression = ZERO
+        total: SQL = ZERO
         for one in ones:
             total = exp.Add(this=total, expression=one)
         out = strict(paren(total), wheres, t.INT)
@@ -467,7 +468,7 @@ def _not(x: Val) -> Val:
     return Val(exp.Not(this=paren(x.v)), x.u, x.err, t.BOOL)
 
 
-def _within(out: Val, list_u: exp.Expression | None) -> Val:
+def _within(out: Val, list_u: SQL | None) -> Val:
     """A value over a list's items: unknown with just the list's needs while the list is unknown."""
     if list_u is None:
         return out
@@ -475,8 +476,8 @@ def _within(out: Val, list_u: exp.Expression | None) -> Val:
     return Val(case([(known(list_u), out.v)]), u, out.err, out.typ)
 
 
-def _count(present: list[exp.Expression | None]) -> exp.Expression:
-    total: exp.Expression = exp.Literal.number(sum(1 for p in present if p is None))
+def _count(present: list[SQL | None]) -> SQL:
+    total: SQL = exp.Literal.number(sum(1 for p in present if p is None))
     for p in present:
         if p is not None:
             total = exp.Add(this=total, expression=case([(p, exp.Literal.number(1))], ZERO))
@@ -497,10 +498,10 @@ def _is_null(term: Term) -> bool:
     return isinstance(term, Const) and term.value is None
 
 
-def _without_null(present: exp.Expression | None, item: Term) -> tuple[exp.Expression | None, Term]:
+def _without_null(present: SQL | None, item: Term) -> tuple[SQL | None, Term]:
     """An item of `uden_intet(…)`: there only where it is not intet."""
     if isinstance(item, OptRec):
-        there: exp.Expression = exp.EQ(this=item.present.v, expression=TRUE)
+        there: SQL = exp.EQ(this=item.present.v, expression=TRUE)
         return (there if present is None else and_(present, there)), item.rec
     if isinstance(item, Val):
         there = exp.Not(this=is_null(item.v))

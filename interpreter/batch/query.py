@@ -23,6 +23,7 @@ from almen.interpreter.batch.columns import Columns
 from almen.interpreter.batch.compiler import Compiler
 from almen.interpreter.batch.terms import (
     FALSE,
+    SQL,
     ZERO,
     Const,
     Rec,
@@ -55,7 +56,7 @@ class Output:
 class Query:
     decision: str
     date: dt.date
-    tree: exp.Expression
+    tree: SQL
     outputs: tuple[Output, ...]
     inputs: dict[str, str]  # column → SQL type
     needs: tuple[str, ...]  # the fact paths the needs bits stand for, by bit
@@ -63,7 +64,7 @@ class Query:
     reads: exp.Select | None = attrs.field(default=None, eq=False, repr=False)  # the step that reads the rows
     layers: tuple[exp.Select, ...] = attrs.field(default=(), eq=False, repr=False)
 
-    def sql(self, dialect: str = "duckdb", pretty: bool = True, source: exp.Expression | None = None) -> str:
+    def sql(self, dialect: str = "duckdb", pretty: bool = True, source: SQL | None = None) -> str:
         """The query's text; over `source` (a file reader, a registered table) instead of `households`.
 
         For PostgreSQL each step is fenced with OFFSET 0: its planner would otherwise pull the
@@ -103,8 +104,8 @@ def compile_query(
     typ = policy.model.value_types.get(decision, t.UNKNOWN)
     leaves = list(_leaves(term, typ, ()))
     u = needs_of(term)
-    err: exp.Expression = error_of(term) or exp.Null()
-    fallback: exp.Expression = or_(*columns.fallback) if columns.fallback else FALSE
+    err: SQL = error_of(term) or exp.Null()
+    fallback: SQL = or_(*columns.fallback) if columns.fallback else FALSE
     outputs = tuple(Output(".".join(path), path, leaf_type) for path, _, leaf_type in leaves)
 
     keys = [exp.column(k, quoted=True) for k in keep]
@@ -143,7 +144,7 @@ def compile_query(
     )
     determined = and_(exp.Not(this=paren(fell)), is_null(col("__err")), exp.EQ(this=col("__u"), expression=ZERO))
     paths = sorted(columns.bits)
-    pieces: exp.Expression = exp.Literal.string("")
+    pieces: SQL = exp.Literal.string("")
     for path in paths:
         bit = exp.Literal.number(1 << columns.bits[path])
         has = exp.NEQ(this=paren(exp.BitwiseAnd(this=col("__u"), expression=bit)), expression=ZERO)
@@ -167,11 +168,11 @@ def compile_query(
     return Query(decision, date, final, outputs, dict(columns.used), bits, _skeleton(term), first, tuple(layers))
 
 
-def _as(e: exp.Expression, name: str, quoted: bool = False, table: bool = False) -> exp.Expression:
+def _as(e: SQL, name: str, quoted: bool = False, table: bool = False) -> SQL:
     return exp.alias_(e, name, quoted=quoted, table=table, copy=False)
 
 
-def _select(columns: list[exp.Expression], source: exp.Expression) -> exp.Select:
+def _select(columns: list[SQL], source: SQL) -> exp.Select:
     return exp.Select(expressions=columns).from_(source, copy=False)
 
 

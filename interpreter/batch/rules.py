@@ -14,6 +14,7 @@ from almen.dsl import nodes as n
 from almen.dsl.semantics import constant
 from almen.interpreter.batch.terms import (
     FALSE,
+    SQL,
     TRUE,
     ZERO,
     Const,
@@ -46,9 +47,9 @@ NO_ROW = "no row of table '{}' applies to these facts"
 
 @attrs.frozen
 class Outcome:
-    found: exp.Expression  # TRUE: a rule gives the value; FALSE: none applies; NULL: unknown
-    u: exp.Expression | None
-    err: exp.Expression | None
+    found: SQL  # TRUE: a rule gives the value; FALSE: none applies; NULL: unknown
+    u: SQL | None
+    err: SQL | None
     value: Any
 
 
@@ -110,11 +111,11 @@ def _conflict(dec: n.Decision, a: n.Rule, b: n.Rule) -> str:
     return conflict(f"'{dec.name}'", [a, b]).diagnostics[0].message
 
 
-def _true(e: exp.Expression) -> exp.Expression:
+def _true(e: SQL) -> SQL:
     return exp.EQ(this=paren(e), expression=TRUE)
 
 
-def _false(e: exp.Expression) -> exp.Expression:
+def _false(e: SQL) -> SQL:
     return exp.EQ(this=paren(e), expression=FALSE)
 
 
@@ -135,7 +136,7 @@ def table(c: Compiler, tab: n.Table) -> Term:
     unknown = Const(None) if needs is None else guard(Const(None), needs, None)
     no_row = guard(Const(None), None, exp.Literal.string(NO_ROW.format(tab.name)))
     rows = list(range(len(tab.rows)))
-    branches: list[tuple[exp.Expression, Any]] = []
+    branches: list[tuple[SQL, Any]] = []
     if tab.hit == "første":
         for r in rows:
             others = [s for s in rows if tab.rows[s].output != tab.rows[r].output]
@@ -153,7 +154,7 @@ def table(c: Compiler, tab: n.Table) -> Term:
     return c.bind(select(branches, no_row), tab.name)
 
 
-def _cell(cell: n.Cell, x: exp.Expression) -> exp.Expression:
+def _cell(cell: n.Cell, x: SQL) -> SQL:
     """A table cell as a test in SQL: the cell shapes of `semantics.cell_test`, its constants."""
     x = paren(x)
     if isinstance(cell, n.CellValues):
@@ -161,6 +162,7 @@ def _cell(cell: n.Cell, x: exp.Expression) -> exp.Expression:
     if isinstance(cell, n.CellCompare):
         ops = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
         return ops[cell.op](this=x, expression=literal(constant(cell.value)))
+    assert isinstance(cell, n.CellRange), "`-` cells are no test: the caller leaves them out"
     low, high = literal(constant(cell.low)), literal(constant(cell.high))
     top = exp.LTE(this=x, expression=high) if cell.closed else exp.LT(this=x, expression=high)
     return and_(exp.GTE(this=x, expression=low), top)

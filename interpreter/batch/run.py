@@ -28,7 +28,7 @@ from sqlglot import exp
 from almen.dsl import types as t
 from almen.interpreter.batch.columns import flatten, unflatten
 from almen.interpreter.batch.query import SOURCE, Query, compile_query
-from almen.interpreter.batch.terms import Unsupported
+from almen.interpreter.batch.terms import SQL, Unsupported
 from almen.interpreter.errors import EvaluationError, FactError
 from almen.interpreter.facts import convert_facts, read_json
 from almen.interpreter.values import to_json
@@ -64,15 +64,16 @@ class BatchResult:
         """Each row as the per-call API says it: status, value (its exact JSON form), needs, error."""
         data = self.table.to_pydict()
         out = []
+        skeleton = self.query.skeleton if self.query is not None else None
         for i in range(self.table.num_rows):
             status = data["status"][i]
             value: Any = None
             if status == "determined" and self.query is None:
                 value = json.loads(data["value"][i])
-            elif status == "determined" and self.query.skeleton is None:
+            elif status == "determined" and skeleton is None:
                 value = to_json(_exact(data["value"][i]), self.outputs[0].typ)
             elif status == "determined":
-                value = copy.deepcopy(self.query.skeleton)
+                value = copy.deepcopy(skeleton)
                 for o in self.outputs:
                     _set(value, o.path, to_json(_exact(data[o.name][i]), o.typ))
             out.append(
@@ -204,10 +205,10 @@ def _max_items(columns: Sequence[str]) -> dict[str, int]:
     return out
 
 
-def _relation(con: Any, source: Any, columns: list[str], query: Query) -> exp.Expression:
+def _relation(con: Any, source: Any, columns: list[str], query: Query) -> SQL:
     """The FROM of the query: the rows, with a NULL column for each fact the table does not have."""
     if isinstance(source, tuple):
-        reader: exp.Expression = exp.func("read_parquet", exp.Literal.string(source[1]))
+        reader: SQL = exp.func("read_parquet", exp.Literal.string(source[1]))
     elif isinstance(source, _Flat):
         con.register("almen_rows", source.table(query.inputs))
         reader = exp.to_table("almen_rows")
@@ -297,7 +298,7 @@ def _rows_at(source: Any, positions: list[int] | None) -> list[dict[str, Any]]:
         return list(source) if positions is None else [source[i] for i in positions]
     if positions is not None:
         source = source.take(positions)
-    return source.to_pylist()  # type: ignore[no-any-return]
+    return source.to_pylist()
 
 
 def _answer(policy: Any, decision: str, day: dt.date, fixed: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:

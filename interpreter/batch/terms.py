@@ -24,6 +24,10 @@ from sqlglot import exp
 
 from almen.dsl import types as t
 
+# an SQL expression built with sqlglot; its class hierarchy is typed differently across
+# sqlglot's versions (Expression, Expr), so the annotations say only this
+SQL = Any
+
 DECIMAL = "DECIMAL(38, 10)"  # exact: every amount and percentage of a policy has at most 10 decimals
 SCALE = 10
 MAX_BITS = 62  # fact paths one decision may ask for: one bit each in a BIGINT
@@ -40,9 +44,9 @@ class Const:
 
 @attrs.frozen
 class Val:
-    v: exp.Expression
-    u: exp.Expression | None = None
-    err: exp.Expression | None = None
+    v: SQL
+    u: SQL | None = None
+    err: SQL | None = None
     typ: t.Type = t.UNKNOWN
 
 
@@ -74,8 +78,8 @@ class OptRec:
 class Seq:
     """A list whose length is known when compiling; an item may be there only where `present`."""
 
-    items: tuple[tuple[exp.Expression | None, Any], ...]
-    u: exp.Expression | None = None
+    items: tuple[tuple[SQL | None, Any], ...]
+    u: SQL | None = None
 
 
 Term = Const | Val | Rec | FactRec | OptRec | Seq
@@ -88,24 +92,22 @@ FALSE = exp.Boolean(this=False)
 ZERO = exp.Literal.number(0)
 
 
-def paren(e: exp.Expression) -> exp.Expression:
+def paren(e: SQL) -> SQL:
     return e if isinstance(e, exp.Column | exp.Literal | exp.Boolean | exp.Null | exp.Paren) else exp.Paren(this=e)
 
 
-def is_null(e: exp.Expression) -> exp.Expression:
+def is_null(e: SQL) -> SQL:
     return exp.Is(this=paren(e), expression=exp.Null())
 
 
-def case(
-    whens: Sequence[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None
-) -> exp.Expression:
+def case(whens: Sequence[tuple[SQL, SQL]], default: SQL | None = None) -> SQL:
     c = exp.Case()
     for cond, value in whens:
         c = c.when(cond, value, copy=False)
     return c.else_(default, copy=False) if default is not None else c
 
 
-def bor(*masks: exp.Expression | None) -> exp.Expression | None:
+def bor(*masks: SQL | None) -> SQL | None:
     parts = [m for m in masks if m is not None]
     if not parts:
         return None
@@ -115,24 +117,24 @@ def bor(*masks: exp.Expression | None) -> exp.Expression | None:
     return out
 
 
-def known(u: exp.Expression | None) -> exp.Expression:
+def known(u: SQL | None) -> SQL:
     return TRUE if u is None else exp.EQ(this=paren(u), expression=ZERO)
 
 
-def only_if_known(u: exp.Expression | None, v: exp.Expression) -> exp.Expression:
+def only_if_known(u: SQL | None, v: SQL) -> SQL:
     if u is None or isinstance(v, exp.Null):  # a bare NULL: PostgreSQL types a CASE of only NULLs as text
         return v
     return case([(known(u), v)])
 
 
-def first_error(*errs: exp.Expression | None) -> exp.Expression | None:
+def first_error(*errs: SQL | None) -> SQL | None:
     parts = [e for e in errs if e is not None]
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else exp.Coalesce(this=parts[0], expressions=parts[1:])
 
 
-def literal(value: Any, typ: t.Type = t.UNKNOWN) -> exp.Expression:
+def literal(value: Any, typ: t.Type = t.UNKNOWN) -> SQL:
     """A run-time value as an SQL literal, exactly."""
     if value is None:
         return exp.Null()
@@ -183,7 +185,7 @@ def as_val(term: Term, typ: t.Type = t.UNKNOWN) -> Val:
     raise Unsupported(f"{type(term).__name__} where a single value is needed")
 
 
-def needs_of(term: Term) -> exp.Expression | None:
+def needs_of(term: Term) -> SQL | None:
     """The facts a term still needs, as a mask (None: always known)."""
     if isinstance(term, Val):
         return term.u
@@ -196,7 +198,7 @@ def needs_of(term: Term) -> exp.Expression | None:
     return None
 
 
-def error_of(term: Term) -> exp.Expression | None:
+def error_of(term: Term) -> SQL | None:
     if isinstance(term, Val):
         return term.err
     if isinstance(term, Rec):
@@ -206,7 +208,7 @@ def error_of(term: Term) -> exp.Expression | None:
     return None
 
 
-def strict(v: exp.Expression, operands: Sequence[Val], typ: t.Type) -> Val:
+def strict(v: SQL, operands: Sequence[Val], typ: t.Type) -> Val:
     """An operator that needs every operand: unknown if any is, needing what all of them need."""
     u = bor(*(x.u for x in operands))
     return Val(v, u, first_error(*(x.err for x in operands)), typ)
@@ -219,14 +221,14 @@ def kleene(op: str, a: Val, b: Val) -> Val:
     return Val(v, _unknown_needs(v, [a, b]), _kleene_error(op, a, b), t.BOOL)
 
 
-def _unknown_needs(v: exp.Expression, parts: Sequence[Val]) -> exp.Expression | None:
+def _unknown_needs(v: SQL, parts: Sequence[Val]) -> SQL | None:
     pieces = [case([(is_null(p.v), p.u)], ZERO) for p in parts if p.u is not None]
     if not pieces:
         return None
-    return case([(is_null(v), bor(*pieces))], ZERO)  # type: ignore[list-item]
+    return case([(is_null(v), bor(*pieces))], ZERO)
 
 
-def _kleene_error(op: str, a: Val, b: Val) -> exp.Expression | None:
+def _kleene_error(op: str, a: Val, b: Val) -> SQL | None:
     if b.err is None:
         return a.err
     stop = TRUE if op == "eller" else FALSE
@@ -280,7 +282,7 @@ def _fields(term: Term) -> dict[str, Any]:
     raise Unsupported(f"{type(term).__name__} where a record is needed")
 
 
-def and_(*parts: exp.Expression) -> exp.Expression:
+def and_(*parts: SQL) -> SQL:
     """SQL's AND (Kleene's), built without copying the operands (sqlglot's builders copy)."""
     out = paren(parts[0])
     for p in parts[1:]:
@@ -288,14 +290,14 @@ def and_(*parts: exp.Expression) -> exp.Expression:
     return out
 
 
-def or_(*parts: exp.Expression) -> exp.Expression:
+def or_(*parts: SQL) -> SQL:
     out = paren(parts[0])
     for p in parts[1:]:
         out = exp.Or(this=out, expression=paren(p))
     return out
 
 
-def select(branches: Sequence[tuple[exp.Expression, Any]], default: Any) -> Any:
+def select(branches: Sequence[tuple[SQL, Any]], default: Any) -> Any:
     """The first branch whose condition is TRUE, else `default`; records field by field."""
     terms = [x for _, x in branches] + [default]
     shaped = next(
@@ -326,7 +328,7 @@ def _field(term: Any, key: str) -> Any:
     return _fields(term).get(key, Const(None))
 
 
-def guard(term: Any, u: exp.Expression | None, err: exp.Expression | None) -> Any:
+def guard(term: Any, u: SQL | None, err: SQL | None) -> Any:
     """`term`, unknown where `u` says so and failing where `err` does, field by field."""
     if u is None and err is None:
         return term
