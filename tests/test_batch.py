@@ -14,6 +14,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from almen import load_policy
 from almen.interpreter.batch import BatchFallback, compile_query
@@ -253,3 +255,39 @@ def test_the_same_query_for_every_dialect() -> None:
         '"husstand.ansøger.alder"' in duck and '"husstand.ansøger.alder"' in pg and "`husstand.ansøger.alder`" in sparky
     )
     assert "DECIMAL(38, 10)" in duck and "BIGINT" in pg
+
+
+# ---------------------------------------------------------------- more households, and the command line
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), department=st.sampled_from(sorted(FIXED)))
+def test_any_seed_agrees_on_duckdb(seed: int, department: str) -> None:
+    hs = households(40, seed)
+    fixed = {"afdeling": FIXED[department]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BatchFallback)
+        got = rows_of(policy().decide_many("fortrinsret", hs, fixed=fixed, date=DATE).answers())
+    assert got == [per_call({**h, **fixed}) for h in hs]
+
+
+def test_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from almen.interpreter.cli import main
+
+    fixed = tmp_path / "afdeling.json"
+    fixed.write_text(json.dumps({"afdeling": FIXED["områdetrappe trin 2"]}))
+    assert main(["compile", str(POLICY), "fortrinsret", "--emit", "sql", "--dialect", "spark",
+                 "--date", DATE, "--fixed", str(fixed)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert printed.startswith("-- almen: fortrinsret on 2024-06-01") and "`husstand.ansøger.alder`" in printed
+    rows = tmp_path / "h.jsonl"
+    hs = households(200)
+    rows.write_text("".join(json.dumps(h, default=str) + "\n" for h in hs))
+    out = tmp_path / "answers.jsonl"
+    assert main(["decide-many", str(POLICY), "fortrinsret", "--rows", str(rows), "--out", str(out),
+                 "--date", DATE, "--fixed", str(fixed)]) == 0  # fmt: skip
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    want = reference("områdetrappe trin 2", 200)
+    assert [(x["status"], x["value"], tuple(x["needs"]), x["error"]) for x in lines] == want
+    assert main(["compile", str(POLICY), "hjul", "--date", DATE]) == 2  # a wheel: no SQL form, said so
+    assert "no SQL form" in capsys.readouterr().err

@@ -24,7 +24,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--dialect", choices=["duckdb", "postgres", "spark"], default="duckdb")
     p.add_argument("--date", default=None, help="the decision date (default: today)")
     p.add_argument("--fixed", help="a JSON file of facts the same for every row (e.g. the department)")
-    p.add_argument("--max-items", type=int, default=4, help="the longest list a row may have (default 4)")
+    p.add_argument("--max-items", type=int, default=2, help="the longest list a row may have (default 2)")
 
     p = sub.add_parser("decide-many", help="a decision for every household of a table, in SQL on DuckDB")
     p.add_argument("policy")
