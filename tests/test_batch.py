@@ -291,3 +291,22 @@ def test_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert [(x["status"], x["value"], tuple(x["needs"]), x["error"]) for x in lines] == want
     assert main(["compile", str(POLICY), "hjul", "--date", DATE]) == 2  # a wheel: no SQL form, said so
     assert "no SQL form" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("form", ["arrow", "polars", "pandas", "csv"])
+def test_every_form_of_a_table(form: str, tmp_path: Path) -> None:
+    fixed = {"afdeling": FIXED["afdelingstrappe trin 2"]}
+    flat, _, _ = _from_facts(households(MANY)[:500], _household_schema(), policy(), {})
+    table = flat.table(compile_query(policy(), "fortrinsret", dt.date(2024, 6, 1), fixed).inputs)
+    rows: Any = table
+    if form == "polars":
+        rows = pytest.importorskip("polars").from_arrow(table)
+    elif form == "pandas":
+        rows = table.to_pandas()
+    elif form == "csv":
+        import pyarrow.csv as pcsv
+
+        pcsv.write_csv(table, tmp_path / "h.csv")  # an empty field is a fact not given
+        rows = tmp_path / "h.csv"
+    got = rows_of(policy().decide_many("fortrinsret", rows, fixed=fixed, date=DATE).answers())
+    assert got == reference("afdelingstrappe trin 2", MANY)[:500]

@@ -128,7 +128,7 @@ def _chunks(path: Path) -> Any:
         import pyarrow.csv as pcsv
         import pyarrow.parquet as pq
 
-        table = pq.read_table(path) if suffix == ".parquet" else pcsv.read_csv(path)
+        table = pq.read_table(path) if suffix == ".parquet" else pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(strings_can_be_null=True))
         for start in range(0, max(table.num_rows, 1), CHUNK):
             yield table.slice(start, CHUNK)
         return

@@ -138,7 +138,7 @@ def _source(
         if suffix == ".csv":
             import pyarrow.csv as pcsv
 
-            return _source(pcsv.read_csv(path), schema, policy, fixed)
+            return _source(pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(strings_can_be_null=True)), schema, policy, fixed)
         lines = [line for line in path.read_bytes().splitlines() if line.strip()]
         return _source([read_json(line) for line in lines], schema, policy, fixed)
     if isinstance(rows, pa.Table):
