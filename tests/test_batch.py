@@ -43,13 +43,7 @@ def reference(department: str, n: int) -> list[tuple[Any, ...]]:
 
 
 def per_call(facts: dict[str, Any], decision: str = "fortrinsret") -> tuple[Any, ...]:
-    try:
-        a = policy().decide(decision, facts, DATE, explain=False)
-    except EvaluationError as e:
-        return ("error", None, (), e.diagnostics[0].message)
-    except FactError as e:
-        return ("error", None, (), str(e))
-    return (str(a.status), a.value, tuple(a.needs), None)
+    return per_call_on(policy(), decision, facts, DATE)
 
 
 def rows_of(answers: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
@@ -102,6 +96,38 @@ def test_golden_scenarios_in_sql() -> None:
         if got["status"] == "determined":
             assert got["value"] == s["expect"]["value"], s["name"]
         assert rows_of([got]) == [per_call(s["facts"], s["decision"])], s["name"]
+
+
+def test_every_golden_scenario_of_a_decision_sql_answers() -> None:
+    """All golden scenarios, every facts a column (no fixed facts): where the decision compiles,
+    SQL answers as the per-call API; a date outside the policy is refused with its message."""
+    compiled = set()
+    for path in sorted(Path(__file__).parent.glob("golden/*/*.json")):
+        doc = json.loads(path.read_text())
+        pol = load_policy((path.parent / doc["policy"]).resolve())
+        for s in doc["scenarios"]:
+            want = per_call_on(pol, s["decision"], s["facts"], s["date"])
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", BatchFallback)
+                    result = pol.decide_many(s["decision"], [s["facts"]], date=s["date"])
+            except FactError as e:
+                assert want == ("error", None, (), str(e)), s["name"]
+                continue
+            assert rows_of(result.answers()) == [want], (path.name, s["name"])
+            if result.query is not None:
+                compiled.add(s["decision"])
+    assert {"trappe", "anvisning_tilladt", "tilskud", "udfasning", "anvisningsret"} <= compiled
+
+
+def per_call_on(pol: Any, decision: str, facts: dict[str, Any], date: str) -> tuple[Any, ...]:
+    try:
+        a = pol.decide(decision, facts, date, explain=False)
+    except EvaluationError as e:
+        return ("error", None, (), e.diagnostics[0].message)
+    except FactError as e:
+        return ("error", None, (), str(e))
+    return (str(a.status), a.value, tuple(a.needs), None)
 
 
 def test_from_a_flat_parquet_file_with_the_needs_named(tmp_path: Path) -> None:

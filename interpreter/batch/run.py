@@ -94,8 +94,10 @@ def decide_many(
     from almen.interpreter.api import _date
 
     day = _date(date if date is not None else dt.date.today())
-    if decision not in policy.model.decisions:
-        policy.decide(decision, {}, day)  # raises UnknownDecision with its suggestion
+    try:  # the per-call checks of the decision's name and of the date, with their messages
+        policy.decide(decision, {}, day, explain=False)
+    except EvaluationError:
+        pass
     schema = {k: v for k, v in policy.schema.items() if k not in (fixed or {})}
     source, columns, errors = _source(rows, schema, policy, fixed or {})
     try:
