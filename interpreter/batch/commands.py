@@ -125,10 +125,11 @@ def _chunks(path: Path) -> Any:
     """The rows in chunks of CHUNK: arrow tables from Parquet or CSV, lists of facts from JSON lines."""
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".csv"):
-        import pyarrow.csv as pcsv
         import pyarrow.parquet as pq
 
-        table = pq.read_table(path) if suffix == ".parquet" else pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(strings_can_be_null=True))
+        from almen.interpreter.batch.run import _read_csv
+
+        table = pq.read_table(path) if suffix == ".parquet" else _read_csv(path)
         for start in range(0, max(table.num_rows, 1), CHUNK):
             yield table.slice(start, CHUNK)
         return

@@ -9,6 +9,7 @@ tier does not translate — are answered by `Policy.decide`; the `fallback` colu
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import json
@@ -94,12 +95,12 @@ def decide_many(
     from almen.interpreter.api import _date
 
     day = _date(date if date is not None else dt.date.today())
-    try:  # the per-call checks of the decision's name and of the date, with their messages
+    with contextlib.suppress(EvaluationError):  # the per-call checks of the name and the date, their messages
         policy.decide(decision, {}, day, explain=False)
-    except EvaluationError:
-        pass
     schema = {k: v for k, v in policy.schema.items() if k not in (fixed or {})}
     source, columns, errors = _source(rows, schema, policy, fixed or {})
+    if isinstance(source, _Flat) and keep:
+        raise FactError("keep", "columns of a table (Parquet, CSV, a frame); facts have no other columns", list(keep))
     try:
         query = compile_query(policy, decision, day, fixed, _max_items(columns), keep)
     except Unsupported as why:
@@ -138,9 +139,7 @@ def _source(
 
             return ("parquet", str(path)), pq.read_schema(path).names, {}
         if suffix == ".csv":
-            import pyarrow.csv as pcsv
-
-            return _source(pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(strings_can_be_null=True)), schema, policy, fixed)
+            return _source(_read_csv(path), schema, policy, fixed)
         lines = [line for line in path.read_bytes().splitlines() if line.strip()]
         return _source([read_json(line) for line in lines], schema, policy, fixed)
     if isinstance(rows, pa.Table):
@@ -152,6 +151,12 @@ def _source(
     if isinstance(rows, Iterable):
         return _from_facts(list(rows), schema, policy, fixed)
     raise FactError("(rows)", "a table, a frame, a Parquet/CSV/JSON-lines file or a list of facts", rows)
+
+
+def _read_csv(path: Path) -> pa.Table:
+    import pyarrow.csv as pcsv
+
+    return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(strings_can_be_null=True))  # empty: not given
 
 
 def _from_facts(
