@@ -142,6 +142,19 @@ class Policy:
                 raw, status, needs = None, Status.UNDETERMINED, tuple(sorted(u.needs))
         return Answer(name, day, status, value, needs, root, self.stamp(), raw, given)
 
+    def decide_many(
+        self,
+        name: str,
+        rows: Any,
+        fixed: dict[str, Any] | None = None,
+        date: str | dt.date | None = None,
+        **options: Any,
+    ) -> Any:
+        """`name` for every household of `rows`, in SQL (DuckDB in-process); see almen.interpreter.batch."""
+        from almen.interpreter.batch import decide_many  # sqlglot and duckdb: the `batch` extra
+
+        return decide_many(self, name, rows, fixed, date, **options)
+
 
 def load_policy(path: str | Path) -> Policy:
     return Policy(path)

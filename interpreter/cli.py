@@ -159,10 +159,18 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("lsp", help="run the language server on standard input and output (needs almen[lsp])")
 
-    p = sub.add_parser("compile", help="print a decision as the generated code of the fast path")
+    p = sub.add_parser("compile", help="a decision compiled: the generated Python of the fast path, or SQL")
     p.add_argument("policy")
-    p.add_argument("decision", nargs="?", help="one decision; all of them when left out")
-    p.add_argument("--emit", choices=["python"], default="python")
+    p.add_argument("decision", nargs="?", help="one decision; all of them when left out (python)")
+    p.add_argument("--emit", choices=["python", "sql"], default="python", help="python: the fast path; sql: one query")
+    p.add_argument("--dialect", choices=["duckdb", "postgres", "spark"], default="duckdb", help="with --emit sql")
+    p.add_argument("--date", default=None, help="with --emit sql: the decision date (default: today)")
+    p.add_argument("--fixed", help="with --emit sql: a JSON file of facts the same for every row (the department)")
+    p.add_argument("--max-items", type=int, default=2, help="with --emit sql: the longest list a row may have")
+
+    from almen.interpreter.batch import commands as batch  # batch evaluation in SQL: the `batch` extra
+
+    batch.add_parsers(sub)
 
     for command in sub.choices.values():  # `--lang` before or after the command
         command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=_LANG_HELP)
@@ -192,6 +200,7 @@ def _run(args: argparse.Namespace) -> int:
             "serve": _serve,
             "lsp": _lsp,
             "compile": _compile,
+            "decide-many": _decide_many,
         }
         code = int(handler[args.command](args, out))
         sys.stdout.flush()  # here, where a closed pipe can still be told
@@ -522,7 +531,19 @@ def _pair(text: str) -> tuple[str, str]:
     return fact, decision
 
 
+def _decide_many(args: argparse.Namespace, out: Console) -> int:
+    from almen.interpreter.batch import commands as batch
+
+    return batch.decide_many_command(args, out)
+
+
 def _compile(args: argparse.Namespace, out: Console) -> int:
+    if args.emit == "sql":
+        from almen.interpreter.batch import commands as batch
+
+        if args.decision is None:
+            raise AlmenError(_("--emit sql compiles one decision: name it"))
+        return batch.compile_command(args, out)
     policy = Policy(args.policy)
     if args.decision is not None and args.decision not in policy.model.decisions:
         raise UnknownDecision(policy.id, args.decision, policy.decisions)
