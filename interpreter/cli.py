@@ -340,6 +340,8 @@ def _fmt(args: argparse.Namespace, out: Console) -> int:
 
     unformatted = []
     for f in dsl.policy_files(args.policy):
+        if f.is_symlink() and not args.check:  # writing through it would change a file elsewhere
+            raise AlmenError(_("{file} is a link: almen fmt writes only the policy's own files").format(file=f))
         source = f.read_text(encoding="utf-8")
         formatted = format_source(source, str(f))
         if formatted != source:

@@ -248,3 +248,15 @@ def test_without_redact_the_ranking_names_the_applicants(tmp_path: Path, capsys:
     capsys.readouterr()
     cli.main(["decide", KBH, "rækkefølge", "--facts", str(tmp_path / "facts.json"), "--date", "2024-06-01"])
     assert "010100-7701" in capsys.readouterr().out  # the test above would catch a leak, not a blank
+
+
+def test_fmt_does_not_write_through_a_link(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "andetsteds.almen"
+    outside.write_text('beslutning x   =   1\n  kilde "§ 1"\n', encoding="utf-8")
+    policy = tmp_path / "samling" / "p"
+    policy.mkdir(parents=True)
+    (policy / "a.almen").symlink_to(outside)
+    before = outside.read_text(encoding="utf-8")
+    code = cli.main(["fmt", str(policy)])
+    assert code == 2 and "is a link" in capsys.readouterr().err
+    assert outside.read_text(encoding="utf-8") == before
