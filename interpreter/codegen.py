@@ -34,8 +34,14 @@ from almen.dsl import nodes as n
 from almen.dsl import types as t
 from almen.dsl.builtins import BUILTINS
 from almen.dsl.check import Model
-from almen.dsl.semantics import COMPARISONS, constant, normal, number_value, percent_scale
-from almen.interpreter import calendar
+from almen.dsl.semantics import COMPARISONS, constant, number_value, percent_scale
+from almen.interpreter.errors import Slow, Unsupported
+from almen.interpreter.generated import (
+    _runtime,
+    as_decimal,
+    plain_type,
+    whole_or_not_number,
+)
 from almen.interpreter.values import Duration
 
 # The Python spelling of each comparison function of the semantics table.
@@ -51,76 +57,6 @@ _PY_OPERATOR: dict[Callable[[Any, Any], Any], str] = {
 
 # what makes a definition worth remembering per arguments: it calls or loops
 _WORK = (n.Call, n.Quantifier, n.Count, n.Sort, n.Each, n.Mapping)
-
-
-# Decimal arithmetic that is exact or raises (and so hands the case to the evaluator)
-EXACT = decimal.Context(
-    prec=200,
-    Emax=decimal.MAX_EMAX,
-    Emin=decimal.MIN_EMIN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow, decimal.Inexact, decimal.Rounded],
-)
-
-
-def as_decimal(value: Fraction) -> decimal.Decimal | Fraction:
-    """A Fraction as the Decimal of the same value where it has one (a terminating decimal)."""
-    try:
-        return EXACT.divide(decimal.Decimal(value.numerator), decimal.Decimal(value.denominator))
-    except decimal.DecimalException:
-        return value
-
-
-def exact(value: Any) -> Any:
-    """The evaluator's form of a value of the fast tier: Decimals back to ints and Fractions."""
-    kind = type(value)
-    if kind is decimal.Decimal:
-        return normal(Fraction(value))
-    if kind is dict:
-        return {k: exact(v) for k, v in value.items()}
-    if kind is tuple:
-        return tuple(exact(v) for v in value)
-    return value
-
-
-class Slow(Exception):
-    """Raised by generated code: this input is for the three-valued evaluator."""
-
-
-class Unsupported(Exception):
-    """A construct the generated tier does not compile; the decision always takes the evaluator."""
-
-
-class FastRecord(dict[str, Any]):
-    """A record of validated facts in the fast tier: only the fields given (or defaulted)."""
-
-    __slots__ = ()
-
-
-def slow(*operands: Any) -> Any:
-    raise Slow("records compare by every field: the evaluator compares them")
-
-
-def between(value: Any, low: Any, high: Any) -> bool:
-    # a function, not a chained comparison: all three operands are evaluated, as the evaluator does
-    return bool(low <= value <= high)
-
-
-def _runtime(month_rule: str | None) -> dict[str, Any]:
-    def date_shift(day: Any, duration: Duration, sign: int) -> dt.date:
-        if day is None:
-            raise Slow("intet")
-        return calendar.shift(day, sign * duration.amount, duration.unit, month_rule)
-
-    return {
-        "Fraction": Fraction,
-        "Decimal": decimal.Decimal,
-        "date": dt.date,
-        "Duration": Duration,
-        "normal": normal,
-        "slow": slow,
-        "between": between,
-        "date_shift": date_shift,
-    }
 
 
 class Unit:
@@ -425,7 +361,7 @@ class Generator:
             raise Unsupported(f"the builtin {e.name} reads the evaluation")
         result = t.strip(self.model.type_of(e))
         # a builtin that gives a number that need not be whole may have computed it (sum)
-        self._arith = self._arith or not _whole_or_not_number(result) or isinstance(result, t.Unknown)
+        self._arith = self._arith or not whole_or_not_number(result) or isinstance(result, t.Unknown)
         name = self.ident("b", e.name)
         self.consts[name] = builtin.run
         self.const_text[name] = f"BUILTINS[{e.name!r}].run"
@@ -466,7 +402,7 @@ class Generator:
         null = _is_null(e.left) or _is_null(e.right)
         if e.op in ("=", "!=") and null:
             return f"({left} {'is' if e.op == '=' else 'is not'} {right})"
-        if not (_plain(self.model.type_of(e.left)) and _plain(self.model.type_of(e.right))):
+        if not (plain_type(self.model.type_of(e.left)) and plain_type(self.model.type_of(e.right))):
             return f"slow({left}, {right})"  # records compare by their fields: the evaluator's FactRecord
         return f"({left} {_PY_OPERATOR[COMPARISONS[e.op]]} {right})"
 
@@ -481,7 +417,7 @@ class Generator:
 
     def e_Member(self, e: n.Member) -> str:
         elem, coll = self.expr(e.elem), self.expr(e.coll)
-        if not _plain(self.model.type_of(e.elem)):
+        if not plain_type(self.model.type_of(e.elem)):
             return f"slow({elem}, {coll})"
         return f"({elem} {'not in' if e.negated else 'in'} {coll})"
 
@@ -594,46 +530,6 @@ class Compiled:
             "# Anything unusual raises, and the three-valued evaluator answers instead."
         )
         return self.generator.source(names, header)
-
-
-def contains_fact_record(value: Any) -> bool:
-    """A fact record in an answer: its JSON form lists every field, so the evaluator builds it."""
-    kind = type(value)
-    if kind is FastRecord:
-        return True
-    if kind is dict:
-        return any(contains_fact_record(v) for v in value.values())
-    if kind is tuple:
-        return any(contains_fact_record(v) for v in value)
-    return False
-
-
-def _whole_or_not_number(typ: t.Type) -> bool:
-    return not isinstance(typ, t.Num) or typ.integer
-
-
-def numbers_inside(typ: t.Type) -> bool:
-    """A value of this type may hold a number that is not whole (or its type is not known)."""
-    typ = t.strip(typ)
-    if isinstance(typ, t.Num):
-        return not typ.integer
-    if isinstance(typ, t.ListOf):
-        return numbers_inside(typ.elem)
-    if isinstance(typ, t.MapOf):
-        return numbers_inside(typ.value)
-    if isinstance(typ, t.Record):
-        return any(numbers_inside(f) for _, f in typ.fields)
-    return isinstance(typ, t.Unknown)
-
-
-def _plain(typ: t.Type) -> bool:
-    """Values of this type compare the same in both tiers (no record, which the tiers hold differently)."""
-    typ = t.strip(typ)
-    if isinstance(typ, t.ListOf):
-        return _plain(typ.elem)
-    if isinstance(typ, t.MapOf):
-        return _plain(typ.value)
-    return isinstance(typ, t.Num | t.Simple | t.Enum)
 
 
 def _references(model: Model) -> tuple[dict[str, int], dict[str, int]]:

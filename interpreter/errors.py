@@ -82,6 +82,15 @@ class Unknown(AlmenError):
         self.needs = needs
 
 
+class Slow(AlmenError):
+    """Raised by generated code: this input is for the three-valued evaluator (never leaves
+    `Policy.decide`)."""
+
+
+class Unsupported(AlmenError):
+    """A construct the generated tier does not compile; the decision always takes the evaluator."""
+
+
 class MonthError(AlmenError):
     """The date does not exist in the target month and the policy said not to round."""
 

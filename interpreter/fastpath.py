@@ -22,18 +22,10 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from almen.dsl import types as t
-from almen.interpreter.codegen import (
-    EXACT,
-    Compiled,
-    FastRecord,
-    Slow,
-    as_decimal,
-    contains_fact_record,
-    exact,
-    numbers_inside,
-)
-from almen.interpreter.errors import FactError
+from almen.interpreter.codegen import Compiled
+from almen.interpreter.errors import FactError, Slow
 from almen.interpreter.facts import MAX_ABS_NUMBER, MAX_LIST, _convert, _number, convert_facts
+from almen.interpreter.generated import EXACT, FastRecord, as_decimal, contains_fact_record, exact, numbers_inside
 from almen.interpreter.values import number_json, plain_json
 
 if TYPE_CHECKING:

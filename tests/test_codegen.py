@@ -25,7 +25,8 @@ from almen.dsl import nodes as n
 from almen.dsl import types as t
 from almen.dsl.semantics import cell_test
 from almen.interpreter.cli import main
-from almen.interpreter.codegen import Generator, _runtime
+from almen.interpreter.codegen import Generator
+from almen.interpreter.generated import _runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = {
@@ -310,7 +311,7 @@ def _canonical(value: Any) -> Any:
 
 @pytest.mark.parametrize(("key", "decision"), [("koebenhavn", "fortrinsret"), ("koebenhavn", "trappe")])
 def test_plain_validation_accepts_only_what_convert_facts_accepts_with_the_same_values(key: str, decision: str):
-    from almen.interpreter.codegen import exact
+    from almen.interpreter.generated import exact
     from almen.interpreter.facts import convert_facts
 
     policy = FAST[key]
