@@ -56,23 +56,17 @@ def record(
 
 def append(path: str | Path, entry: dict[str, Any], fsync: bool = False) -> None:
     data = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # the tail is read and written by one writer at a time
         size = os.fstat(fd).st_size
-        if size and _last_byte(path, size) != b"\n":
+        if size and os.pread(fd, 1, size - 1) != b"\n":
             data = b"\n" + data  # close the torn line; this record starts a line of its own
         os.write(fd, data)
         if fsync:
             os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _last_byte(path: str | Path, size: int) -> bytes:
-    with open(path, "rb") as f:
-        f.seek(size - 1)
-        return f.read(1)
 
 
 def key_for(log: str | Path) -> bytes:
